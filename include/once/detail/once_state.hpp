@@ -1,0 +1,256 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// The one state machine behind every type in the library.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "../errors.hpp"
+#include "config.hpp"
+#include "wait.hpp"
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+// ---------------------------------------------------------------------------
+// The state word's values, shared by OnceState and its single-threaded twin.
+//
+// kComplete is a value of its own, never combined with a flag, so the read
+// path compares against one immediate. kEmpty is zero so that an empty cell
+// with static storage duration sits in .bss.
+inline constexpr std::int32_t kEmpty = 0;
+inline constexpr std::int32_t kRunning = 1;  // an initializer holds the cell
+inline constexpr std::int32_t kWaiters = 2;  // a thread may sleep on the word: notify when it changes
+inline constexpr std::int32_t kComplete = 4;
+
+// ---------------------------------------------------------------------------
+// Reentrancy detection.
+//
+// Every thread keeps a stack of the cells it is initializing at this moment,
+// linked through frames that live on the initializing call's own stack. A
+// call that finds a cell held by a running initializer consults it before
+// going to sleep: if this very thread holds the cell, sleeping would be a
+// deadlock, so it throws recursive_init_error instead. The cost is nothing in
+// the object and nothing on the read path: one push and pop per initializer
+// run, and a short walk only when a caller is about to block anyway.
+struct InitFrame {
+  const void* cell;
+  InitFrame* outer;
+};
+
+inline constinit thread_local InitFrame* innermost_init = nullptr;
+
+inline bool initializing_on_this_thread(const void* cell) noexcept {
+  for (const InitFrame* frame = innermost_init; frame != nullptr; frame = frame->outer) {
+    if (frame->cell == cell) return true;
+  }
+  return false;
+}
+
+/// Pushes `cell` on this thread's stack of running initializers for its scope.
+class InitFrameScope {
+ public:
+  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init} { innermost_init = &frame_; }
+  ~InitFrameScope() { innermost_init = frame_.outer; }
+  InitFrameScope(const InitFrameScope&) = delete;
+  InitFrameScope& operator=(const InitFrameScope&) = delete;
+
+ private:
+  InitFrame frame_;
+};
+
+// ---------------------------------------------------------------------------
+/// The thread-safe once state: a 4-byte word, blocking through wait.hpp.
+///
+/// Transitions (W is the kWaiters flag; it may accompany kEmpty or kRunning):
+///
+///     kEmpty[+W] --claim (CAS, one thread wins)-----------> kRunning[+W]
+///     kRunning   --a waiter sets W, then sleeps-----------> kRunning+W
+///     kEmpty     --wait() sets W, then sleeps-------------> kEmpty+W
+///     kRunning[+W] --initializer succeeds: exchange-------> kComplete   (notify if W)
+///     kRunning[+W] --initializer throws or declines-------> kEmpty[+W]  (notify if W)
+///     anything   --complete() from outside (OnceShared)---> kComplete   (notify if W)
+///     kComplete  --reset / take, exclusive access only----> kEmpty
+///
+/// The first successful initialization costs one CAS and one exchange, and no
+/// system call unless someone slept. After a failure every sleeper wakes; the
+/// first to claim the word runs its initializer and the others sleep again.
+class OnceState {
+ public:
+  constexpr OnceState() noexcept = default;
+  constexpr explicit OnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
+
+  /// The read path: one acquire load, one compare with an immediate.
+  ONCE_ALWAYS_INLINE bool is_complete() const noexcept {
+    // Acquire pairs with the release exchange in complete(): whoever sees
+    // kComplete also sees everything the initializer wrote, the value first.
+    return word_.load(std::memory_order_acquire) == kComplete;
+  }
+
+  /// Runs `init()` (returning bool: true = commit, false = decline) on this
+  /// thread if the word is not complete and nobody else is running one;
+  /// otherwise sleeps until it is complete, or until the running initializer
+  /// fails and this thread can try its own. Returns whether this call's
+  /// `init` ran and committed. An exception from `init` rolls the state back
+  /// and propagates.
+  template <class Init>
+  bool initialize(Init& init) {
+    return run_once(&init, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
+  }
+
+  /// Blocks until complete. Throws recursive_init_error if this thread holds
+  /// the word (the caller is inside the initializer it would wait for).
+  ONCE_COLD void wait() const {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    while (state != kComplete) state = sleep_once(state, nullptr);
+  }
+
+  /// As wait(), giving up once `deadline` has passed. Returns is_complete().
+  ONCE_COLD bool wait_until(const Deadline& deadline) const {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    for (;;) {
+      if (state == kComplete) return true;
+      if (reached(deadline)) return false;
+      state = sleep_once(state, &deadline);
+    }
+  }
+
+  /// Marks the word complete and wakes every sleeper. The initializer's
+  /// commit, and OnceShared::store, which publishes without running one.
+  void complete() noexcept {
+    WaitWord* const word = &word_;
+    // Release pairs with the acquire loads that test for kComplete
+    // (is_complete, run_once, sleep_once): it publishes the value.
+    const std::int32_t old = word->exchange(kComplete, std::memory_order_release);
+    // A waiter that sees kComplete may destroy *this at once: from here on,
+    // only the address is used, and only to wake the sleepers.
+    if ((old & kWaiters) != 0) notify_all(word);
+  }
+
+  /// Exclusive access only (construction, assignment, take, reset).
+  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, std::memory_order_relaxed); }
+
+  /// For precondition checks: an initializer holds the word.
+  bool is_running() const noexcept { return (word_.load(std::memory_order_relaxed) & kRunning) != 0; }
+
+ private:
+  using InitFn = bool (*)(void* context);
+
+  /// The initializer's claim on the word, for as long as it runs: it sits on
+  /// this thread's stack of running initializers, and it always ends in
+  /// complete() or roll_back(), even when the initializer throws.
+  class Attempt {
+   public:
+    explicit Attempt(OnceState& state) noexcept : state_(state), frame_(&state) {}
+    ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
+    Attempt(const Attempt&) = delete;
+    Attempt& operator=(const Attempt&) = delete;
+    void commit() noexcept { committed_ = true; }
+
+   private:
+    OnceState& state_;
+    InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
+    bool committed_ = false;
+  };
+
+  ONCE_COLD bool run_once(void* context, InitFn init) {
+    // Acquire pairs with complete() (seeing kComplete means the value is
+    // there) and with roll_back() (a failed attempt's writes are visible to
+    // the next one).
+    std::int32_t state = word_.load(std::memory_order_acquire);
+    for (;;) {
+      if (state == kComplete) return false;
+      if ((state & kRunning) == 0) {
+        // The claim keeps the waiters flag, so the commit still wakes them.
+        if (word_.compare_exchange_weak(state, state | kRunning, std::memory_order_acquire,
+                                        std::memory_order_acquire)) {
+          Attempt attempt(*this);
+          const bool committed = init(context);
+          if (committed) attempt.commit();
+          return committed;
+        }
+        continue;  // lost the race or failed spuriously; `state` holds the fresh value
+      }
+      state = sleep_once(state, nullptr);
+    }
+  }
+
+  /// Back to kEmpty after a failed or declined initializer, waking sleepers so
+  /// one of them can take over. Only clears kRunning: if OnceShared::store
+  /// completed the word meanwhile, it stays complete.
+  void roll_back() noexcept {
+    WaitWord* const word = &word_;
+    // Release pairs with the acquire claim in run_once.
+    const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
+    if ((old & kWaiters) != 0) notify_all(word);
+  }
+
+  /// Sleeps once while the word holds `state` (not complete), having first
+  /// made sure the flag that makes a completer wake us is set. Returns the
+  /// word's new value. Never sleeps on an initializer running on this thread.
+  std::int32_t sleep_once(std::int32_t state, const Deadline* deadline) const {
+    if ((state & kRunning) != 0 && initializing_on_this_thread(this)) throw_recursive_init_error();
+    if ((state & kWaiters) == 0) {
+      // The flag itself publishes nothing; it only obliges the completer to
+      // notify. Acquire is for the failure case, where the fresh value may be
+      // kComplete (and GCC rejects a failure order stronger than success's).
+      if (!word_.compare_exchange_strong(state, state | kWaiters, std::memory_order_acquire,
+                                         std::memory_order_acquire)) {
+        return state;
+      }
+      state |= kWaiters;
+    }
+    // The kernel (or std::atomic::wait) re-checks the word against `state`
+    // atomically with going to sleep, so a completion between the flag and
+    // the sleep is never lost.
+    if (deadline == nullptr) {
+      detail::wait(word_, state);
+    } else {
+      detail::wait_until(word_, state, *deadline);
+    }
+    return word_.load(std::memory_order_acquire);  // pairs with complete()
+  }
+
+  mutable WaitWord word_{kEmpty};
+};
+
+// ---------------------------------------------------------------------------
+/// The single-threaded twin of OnceState, for OnceCell and LazyCell: the same
+/// states without atomics or sleeping. Finding an initializer running can only
+/// mean reentrancy, since there is no other thread to wait for.
+class LocalOnceState {
+ public:
+  constexpr LocalOnceState() noexcept = default;
+  constexpr explicit LocalOnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
+
+  ONCE_ALWAYS_INLINE bool is_complete() const noexcept { return word_ == kComplete; }
+
+  template <class Init>
+  bool initialize(Init& init) {
+    if (word_ == kComplete) return false;
+    if (word_ == kRunning) throw_recursive_init_error();
+    word_ = kRunning;
+    const RollBackUnlessComplete guard{word_};
+    const bool committed = init();
+    if (committed) word_ = kComplete;
+    return committed;
+  }
+
+  void set_exclusive(bool complete) noexcept { word_ = complete ? kComplete : kEmpty; }
+  bool is_running() const noexcept { return word_ == kRunning; }
+
+ private:
+  struct RollBackUnlessComplete {
+    std::int32_t& word;
+    ~RollBackUnlessComplete() {
+      if (word != kComplete) word = kEmpty;
+    }
+  };
+
+  std::int32_t word_ = kEmpty;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END

@@ -1,0 +1,203 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// The one place where the library sleeps and wakes: wait, wait_until and
+// notify_all on a 4-byte state word.
+//
+// Two backends, chosen at compile time (see ONCE_FUTEX_WAIT in config.hpp):
+//
+//  * Linux: the futex system call directly on the word, private to the
+//    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
+//    interrupted and resumed never drifts: steady_clock deadlines sleep on
+//    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
+//    changes to the wall clock, as the standard asks of system_clock waits).
+//
+//  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
+//    notify_all. The standard has no timed atomic wait, so a timed wait polls
+//    the word with a bounded exponential backoff: from 1 us doubling to 1 ms.
+//    A timed waiter on this backend therefore notices a change up to about
+//    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
+//    by notify_all as usual.
+//
+// Every function here may return spuriously: callers re-check their word.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <ratio>
+#include <type_traits>
+
+#include "config.hpp"
+
+#if ONCE_FUTEX_WAIT
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+#else
+#include <thread>
+#endif
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// The word every blocking type sleeps on. Exactly a 4-byte int: that is what
+/// a futex is, and what libstdc++ and libc++ wait on without a proxy table.
+using WaitWord = std::atomic<std::int32_t>;
+static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
+
+/// The two clocks a deadline can be kept on. Any other clock is mapped onto
+/// the steady one by `until` below.
+enum class WaitClock : bool { kSteady, kSystem };
+
+/// An absolute deadline: nanoseconds since the epoch of `clock`, saturated to
+/// the range of std::int64_t (so `time_point::max()` means "never").
+struct Deadline {
+  WaitClock clock;
+  std::int64_t ns;
+};
+
+template <class Clock>
+inline constexpr bool kIsWaitClock =
+    std::is_same_v<Clock, std::chrono::steady_clock> || std::is_same_v<Clock, std::chrono::system_clock>;
+
+/// `d` in whole nanoseconds, rounded up (a deadline must never come early) and
+/// saturated instead of overflowing: `hours::max()` or `duration<double>(1e300)`
+/// become `INT64_MAX` nanoseconds, some 292 years, which is "never" here.
+template <class Rep, class Period>
+constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period>& d) noexcept {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  // The range test is done in long double, which holds every in-range value
+  // closely enough; the margin keeps rounding from crossing the boundary.
+  constexpr long double kLimit = 9.2e18L;
+  const long double ns = std::chrono::duration<long double, std::nano>(d).count();
+  if (!(ns < kLimit)) return kMax;  // also catches NaN: a NaN deadline never comes
+  if (ns <= -kLimit) return kMin;
+  if constexpr (std::is_floating_point_v<Rep>) {
+    auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
+    return whole < ns ? whole + 1 : whole;
+  } else {
+    return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
+  }
+}
+
+inline std::int64_t now_ns(WaitClock clock) noexcept {
+  using namespace std::chrono;
+  return clock == WaitClock::kSteady ? duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()
+                                     : duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+inline bool reached(const Deadline& deadline) noexcept { return now_ns(deadline.clock) >= deadline.ns; }
+
+template <class Clock, class Duration>
+requires kIsWaitClock<Clock>
+constexpr Deadline to_deadline(const std::chrono::time_point<Clock, Duration>& tp) noexcept {
+  return {std::is_same_v<Clock, std::chrono::steady_clock> ? WaitClock::kSteady : WaitClock::kSystem,
+          ceil_ns_saturated(tp.time_since_epoch())};
+}
+
+/// The steady-clock deadline `d` from now, saturated.
+template <class Rep, class Period>
+Deadline deadline_after(const std::chrono::duration<Rep, Period>& d) noexcept {
+  const std::int64_t now = now_ns(WaitClock::kSteady);  // >= 0: nanoseconds since boot
+  const std::int64_t wait = ceil_ns_saturated(d);
+  const std::int64_t ns =
+      wait > std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + wait;
+  return {WaitClock::kSteady, ns};
+}
+
+/// Runs `wait_with_deadline(Deadline) -> bool` (true: the awaited condition
+/// holds; false: the deadline passed) against a time point on any clock.
+/// Steady and system time points go straight through; for any other clock the
+/// remaining time is re-measured on that clock after each steady-clock wait,
+/// so the result never comes before `tp` by `Clock`'s own reckoning.
+template <class Clock, class Duration, class WaitWithDeadline>
+bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&& wait_with_deadline) {
+  if constexpr (kIsWaitClock<Clock>) {
+    return wait_with_deadline(to_deadline(tp));
+  } else {
+    for (;;) {
+      const auto now = Clock::now();
+      if (now >= tp) return wait_with_deadline(Deadline{WaitClock::kSteady, 0});  // checks once, never sleeps
+      if (wait_with_deadline(deadline_after(tp - now))) return true;
+    }
+  }
+}
+
+#if ONCE_FUTEX_WAIT
+
+// 32-bit targets take 64-bit time through futex_time64; 64-bit ones through futex.
+#if defined(SYS_futex_time64) && !defined(__LP64__)
+struct FutexTimespec {
+  std::int64_t tv_sec;
+  std::int64_t tv_nsec;
+};
+inline constexpr long kSysFutex = SYS_futex_time64;
+#else
+using FutexTimespec = ::timespec;
+inline constexpr long kSysFutex = SYS_futex;
+#endif
+
+inline void futex_wait(const WaitWord& word, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+  // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
+  // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
+  // which every caller does.
+  static_cast<void>(
+      ::syscall(kSysFutex, static_cast<const void*>(&word), op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
+}
+
+/// Sleeps while `word == expected`, until woken (or spuriously).
+inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  futex_wait(word, expected, FUTEX_WAIT_PRIVATE, nullptr);
+}
+
+/// As `wait`, but returns by `deadline` at the latest.
+inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  if (deadline.ns <= 0) return;  // before the clock's epoch: long past
+  FutexTimespec abs_time{};
+  abs_time.tv_sec = static_cast<decltype(abs_time.tv_sec)>(deadline.ns / 1'000'000'000);
+  abs_time.tv_nsec = static_cast<decltype(abs_time.tv_nsec)>(deadline.ns % 1'000'000'000);
+  const int op = FUTEX_WAIT_BITSET_PRIVATE | (deadline.clock == WaitClock::kSystem ? FUTEX_CLOCK_REALTIME : 0);
+  futex_wait(word, expected, op, &abs_time);
+}
+
+/// Wakes every thread sleeping on `word`. Takes the address, not a reference,
+/// and never reads through it: the caller's object may already have been
+/// destroyed by a waiter that saw the new value before this call.
+inline void notify_all(WaitWord* word) noexcept {
+  static_cast<void>(
+      ::syscall(kSysFutex, static_cast<const void*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
+}
+
+#else  // portable backend
+
+inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  word.wait(expected, std::memory_order_relaxed);
+}
+
+inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  using namespace std::chrono;
+  constexpr nanoseconds kMaxBackoff = milliseconds(1);
+  nanoseconds backoff = microseconds(1);
+  while (word.load(std::memory_order_relaxed) == expected) {
+    const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
+    if (remaining <= 0) return;
+    std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
+    backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
+  }
+}
+
+// Like std::atomic::notify_all, which it calls: libstdc++ and libc++ use only
+// the address here (to find the waiters), so the caller's object may already
+// be gone, as with the futex backend.
+inline void notify_all(WaitWord* word) noexcept { word->notify_all(); }
+
+#endif
+
+}  // namespace detail
+ONCE_NAMESPACE_END

@@ -1,0 +1,56 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <concepts>
+#include <type_traits>
+#include <utility>
+
+#include "detail/config.hpp"
+#include "detail/lazy.hpp"
+#include "errors.hpp"
+#include "once_cell.hpp"
+
+ONCE_NAMESPACE_BEGIN
+
+/// A value computed by `F` on first access, for use by one thread at a time:
+/// the single-threaded LazyLock, with no atomics.
+///
+///     LazyCell digits = [] { return std::string("0123456789"); };
+///     digits->size();   // computes it here
+///
+/// `*lazy`, `lazy->`, `lazy.force()` compute the value if needed and give
+/// `T&`, or `const T&` on a const LazyCell; `get()` and `has_value()` never
+/// compute. If `F` throws, the LazyCell stays empty and the next access calls
+/// `F` again; `F` touching its own LazyCell throws recursive_init_error.
+///
+/// No default constructor; neither copyable nor movable. Takes no room for an
+/// empty `F`; trivially destructible when T and F are; `constinit` works.
+template <class T, class F = T (*)()>
+class LazyCell : private detail::Lazy<T, F, OnceCell<T>> {
+  using Base = detail::Lazy<T, F, OnceCell<T>>;
+
+ public:
+  using value_type = T;
+
+  /// Not explicit, so that `LazyCell x = [] { ... };` reads well.
+  /// Accepts anything that converts to F, so that a captureless lambda can
+  /// initialize a LazyCell<T> whose F is the default function pointer.
+  template <class G = F>
+  requires std::convertible_to<G, F>
+  constexpr LazyCell(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
+
+  LazyCell(const LazyCell&) = delete;
+  LazyCell& operator=(const LazyCell&) = delete;
+
+  using Base::force;
+  using Base::get;
+  using Base::has_value;
+  using Base::operator*;
+  using Base::operator->;
+};
+
+template <class F>
+LazyCell(F) -> LazyCell<std::remove_cvref_t<detail::call_result_t<F&>>, F>;
+
+ONCE_NAMESPACE_END

@@ -1,0 +1,63 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <concepts>
+#include <type_traits>
+#include <utility>
+
+#include "detail/config.hpp"
+#include "detail/lazy.hpp"
+#include "errors.hpp"
+#include "once_lock.hpp"
+
+ONCE_NAMESPACE_BEGIN
+
+/// A value computed by `F` on first access, from any number of threads: the
+/// lazily built global, with a read path as cheap as a function-local static.
+///
+///     constinit LazyLock registry = [] { return Registry::load("plugins.d"); };
+///     ...
+///     registry->find("png");   // the first access loads it; all others read it
+///
+/// `*lazy`, `lazy->`, `lazy.force()` compute the value if needed (the first
+/// thread runs `F`, concurrent ones sleep until it is done) and give `T&`,
+/// or `const T&` on a const LazyLock. `get()` and `has_value()` never compute.
+///
+/// If `F` throws, the LazyLock stays empty and the next access calls `F`
+/// again (Rust's LazyLock is poisoned forever instead). `F` touching its own
+/// LazyLock throws recursive_init_error. Everything OnceLock says about
+/// ordering and concurrency holds, since a LazyLock is a OnceLock and its `F`.
+///
+/// `F` is stored without taking room when it is empty, so
+/// `sizeof(LazyLock<int, captureless lambda>) == 8` (Rust's LazyLock<i32> is
+/// 16). No default constructor; neither copyable nor movable. Trivially
+/// destructible when T and F are; `constinit` works.
+template <class T, class F = T (*)()>
+class LazyLock : private detail::Lazy<T, F, OnceLock<T>> {
+  using Base = detail::Lazy<T, F, OnceLock<T>>;
+
+ public:
+  using value_type = T;
+
+  /// Not explicit, so that `constinit LazyLock x = [] { ... };` reads well.
+  /// Accepts anything that converts to F, so that a captureless lambda can
+  /// initialize a LazyLock<T> whose F is the default function pointer.
+  template <class G = F>
+  requires std::convertible_to<G, F>
+  constexpr LazyLock(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
+
+  LazyLock(const LazyLock&) = delete;
+  LazyLock& operator=(const LazyLock&) = delete;
+
+  using Base::force;
+  using Base::get;
+  using Base::has_value;
+  using Base::operator*;
+  using Base::operator->;
+};
+
+template <class F>
+LazyLock(F) -> LazyLock<std::remove_cvref_t<detail::call_result_t<F&>>, F>;
+
+ONCE_NAMESPACE_END

@@ -1,0 +1,55 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "detail/cell.hpp"
+#include "detail/config.hpp"
+#include "detail/once_state.hpp"
+#include "errors.hpp"
+
+ONCE_NAMESPACE_BEGIN
+
+/// A value that is set at most once, for use by one thread at a time: the
+/// single-threaded OnceLock, with no atomics at all.
+///
+///     class Parser {
+///       OnceCell<Grammar> grammar_;
+///      public:
+///       const Grammar& grammar() { return grammar_.get_or_init(build_grammar); }
+///     };
+///
+/// Members (see detail/cell.hpp for each one's contract):
+///   has_value(), get()                     observe; get() is nullptr while empty
+///   get_or_init(f), get_or_try_init(f)     the value, made by f() if empty
+///   set(value), try_emplace(args...)       store if empty
+///   take(), reset()                        empty it again
+///   copy and move                          as std::optional
+///
+/// An initializer that throws leaves the cell empty, and the next call runs
+/// its own. An initializer that reaches back into its own cell (get_or_init,
+/// get_or_try_init, set or try_emplace on it) gets recursive_init_error.
+///
+/// Not thread-safe: use OnceLock when several threads may touch the cell.
+/// Trivially destructible when T is; `constinit` works. The same size as
+/// OnceLock<T>.
+template <class T>
+class OnceCell : private detail::Cell<T, detail::LocalOnceState> {
+  using Base = detail::Cell<T, detail::LocalOnceState>;
+
+ public:
+  using typename Base::value_type;
+
+  constexpr OnceCell() noexcept = default;
+  using Base::Base;  // explicit OnceCell(std::in_place_t, Args&&...)
+
+  using Base::get;
+  using Base::get_or_init;
+  using Base::get_or_try_init;
+  using Base::has_value;
+  using Base::reset;
+  using Base::set;
+  using Base::take;
+  using Base::try_emplace;
+};
+
+ONCE_NAMESPACE_END

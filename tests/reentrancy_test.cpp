@@ -1,0 +1,127 @@
+// An initializer that needs its own cell gets recursive_init_error instead
+// of a deadlock (OnceLock) or a read of a value that does not exist (OnceCell),
+// and the cell survives it.
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <once/once.hpp>
+
+#include "catch.hpp"
+#include "test_types.hpp"
+
+#if ONCE_HAS_EXCEPTIONS
+
+using once::recursive_init_error;
+
+TEMPLATE_TEST_CASE("every initializing call on its own cell throws", "[reentrancy]", once::OnceCell<int>,
+                   once::OnceLock<int>) {
+  TestType cell;
+  auto reenter_with = [&](auto&& reentrant_call) {
+    bool threw = false;
+    int value = cell.get_or_init([&] {
+      try {
+        reentrant_call();
+      } catch (const recursive_init_error&) {
+        threw = true;
+      }
+      return 1;  // the outer initialization still completes
+    });
+    CHECK(threw);
+    CHECK(value == 1);
+    cell.reset();
+  };
+  reenter_with([&] { cell.get_or_init([] { return 2; }); });
+  reenter_with([&] { cell.get_or_try_init([] { return std::optional<int>(2); }); });
+  reenter_with([&] { cell.set(2); });
+  reenter_with([&] { cell.try_emplace(2); });
+}
+
+TEST_CASE("wait and timed waits inside the cell's own initializer throw", "[reentrancy]") {
+  once::OnceLock<int> cell;
+  int threw = 0;
+  cell.get_or_init([&] {
+    try {
+      cell.wait();
+    } catch (const recursive_init_error&) {
+      ++threw;
+    }
+    try {
+      cell.wait_for(std::chrono::hours(1));
+    } catch (const recursive_init_error&) {
+      ++threw;
+    }
+    try {
+      cell.wait_until(std::chrono::system_clock::now() + std::chrono::hours(1));
+    } catch (const recursive_init_error&) {
+      ++threw;
+    }
+    return 1;
+  });
+  CHECK(threw == 3);
+}
+
+TEMPLATE_TEST_CASE("an escaping recursive_init_error leaves the cell empty and retryable", "[reentrancy]",
+                   once::OnceCell<int>, once::OnceLock<int>) {
+  TestType cell;
+  CHECK_THROWS_AS(cell.get_or_init([&] { return cell.get_or_init([] { return 1; }) + 1; }), recursive_init_error);
+  CHECK_FALSE(cell.has_value());
+  CHECK(cell.get_or_init([] { return 3; }) == 3);
+}
+
+TEMPLATE_TEST_CASE("a cycle of cells throws", "[reentrancy]", once::OnceCell<int>, once::OnceLock<int>) {
+  TestType a;
+  TestType b;
+  auto init_b = [&] { return a.get_or_init([] { return 0; }) + 1; };
+  auto init_a = [&] { return b.get_or_init(init_b) + 1; };
+  CHECK_THROWS_AS(a.get_or_init(init_a), recursive_init_error);
+  CHECK_FALSE(a.has_value());
+  CHECK_FALSE(b.has_value());
+}
+
+TEST_CASE("a cycle through a mix of types throws", "[reentrancy]") {
+  once::OnceLock<int> lock;
+  once::OnceCell<int> cell;
+  CHECK_THROWS_AS(lock.get_or_init([&] { return cell.get_or_init([&] { return lock.wait(); }); }),
+                  recursive_init_error);
+}
+
+namespace {
+bool lazy_needs_itself = true;
+once::LazyLock<int> self_referential_lock = []() -> int { return lazy_needs_itself ? *self_referential_lock + 1 : 9; };
+once::LazyCell<int> self_referential_cell = []() -> int { return lazy_needs_itself ? *self_referential_cell + 1 : 8; };
+}  // namespace
+
+TEST_CASE("a lazy value that needs itself throws, then can be forced", "[reentrancy]") {
+  lazy_needs_itself = true;
+  CHECK_THROWS_AS(*self_referential_lock, recursive_init_error);
+  CHECK_THROWS_AS(*self_referential_cell, recursive_init_error);
+  CHECK_FALSE(self_referential_lock.has_value());
+  CHECK_FALSE(self_referential_cell.has_value());
+  lazy_needs_itself = false;
+  CHECK(*self_referential_lock == 9);
+  CHECK(*self_referential_cell == 8);
+}
+
+TEST_CASE("a nested initialization of other cells is not reentrancy", "[reentrancy]") {
+  once::OnceLock<int> outer;
+  once::OnceLock<int> inner;
+  once::OnceCell<int> inner_cell;
+  CHECK(outer.get_or_init(
+            [&] { return inner.get_or_init([&] { return inner_cell.get_or_init([] { return 1; }); }); }) == 1);
+}
+
+TEST_CASE("another thread waiting on the cell is not reentrancy", "[reentrancy]") {
+  once::OnceLock<int> cell;
+  int from_other_thread = 0;
+  cell.get_or_init([&] {
+    std::thread other([&] { from_other_thread = cell.wait_for(std::chrono::milliseconds(20)) == nullptr ? -1 : 1; });
+    other.join();  // times out: the value is not there yet, and that is not an error
+    return 1;
+  });
+  CHECK(from_other_thread == -1);
+}
+
+#else
+TEST_CASE("reentrancy tests need exceptions", "[reentrancy]") { SUCCEED("built without exceptions"); }
+#endif

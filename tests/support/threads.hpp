@@ -1,0 +1,76 @@
+// Helpers for the concurrency tests: observing other threads from outside.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <ctime>
+#endif
+
+namespace test {
+
+#if defined(__linux__)
+inline constexpr bool kCanObserveThreads = true;
+
+/// The kernel's id for the calling thread.
+inline int current_tid() { return static_cast<int>(::syscall(SYS_gettid)); }
+
+/// The scheduler's state letter for thread `tid` of this process: 'R' running
+/// or runnable, 'S' asleep (in a futex, for instance), ...
+inline char thread_state(int tid) {
+  const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) return '?';
+  char buffer[512] = {};
+  const std::size_t size = std::fread(buffer, 1, sizeof buffer - 1, file);
+  std::fclose(file);
+  // "pid (comm) S ...": the state follows the last ')'.
+  const std::string stat(buffer, size);
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+
+/// Polls until every thread in `tids` is asleep in the kernel; false if that
+/// does not happen within `limit` (a thread that spins never gets there).
+inline bool eventually_all_asleep(const std::vector<int>& tids,
+                                  std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    bool all = true;
+    for (int tid : tids) all = all && thread_state(tid) == 'S';
+    if (all) return true;
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+/// CPU time consumed so far by `thread`, which may be another thread.
+inline std::chrono::nanoseconds cpu_time(std::thread& thread) {
+  clockid_t clock{};
+  if (pthread_getcpuclockid(thread.native_handle(), &clock) != 0) return std::chrono::nanoseconds::max();
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+#else
+inline constexpr bool kCanObserveThreads = false;
+inline int current_tid() { return 0; }
+inline bool eventually_all_asleep(const std::vector<int>&, std::chrono::milliseconds = {}) { return true; }
+inline std::chrono::nanoseconds cpu_time(std::thread&) { return {}; }
+#endif
+
+/// Spins politely until `condition()` holds.
+template <class Condition>
+void wait_for_condition(Condition condition) {
+  while (!condition()) std::this_thread::yield();
+}
+
+}  // namespace test
