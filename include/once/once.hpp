@@ -9,3 +9,4 @@
 #include "lazy_lock.hpp"
 #include "once_cell.hpp"
 #include "once_lock.hpp"
+#include "once_shared.hpp"

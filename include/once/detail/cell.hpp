@@ -7,7 +7,6 @@
 #pragma once
 
 #include <concepts>
-#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -21,14 +20,17 @@ namespace detail {
 template <class F>
 using call_result_t = decltype(std::declval<F>()());
 
-/// `F` can be called with no arguments and its result can construct a T. A
-/// prvalue T always can, by guaranteed copy elision, even when T has no copy
-/// or move constructor.
+/// A prvalue T can initialize a T even when T has no copy or move
+/// constructor (guaranteed copy elision); anything else needs a constructor.
+template <class From, class T>
+concept initializes = std::is_same_v<From, std::remove_cv_t<T>> || std::constructible_from<T, From>;
+
+/// `F` can be called with no arguments, and its result can initialize a T.
 template <class F, class T>
 concept initializer_for = requires {
   typename call_result_t<F>;
 }
-&&(std::is_same_v<call_result_t<F>, std::remove_cv_t<T>> || std::constructible_from<T, call_result_t<F>>);
+&&initializes<call_result_t<F>, T>;
 
 /// `F` returns something optional-like (std::optional<U>, a pointer, ...)
 /// whose contents can construct a T: testable as bool, dereferenceable.
@@ -63,7 +65,7 @@ class CellBase<T, State, false> : public CellBase<T, State, true> {
   using CellBase<T, State, true>::CellBase;
   ~CellBase() {
     ONCE_ASSERT(!this->state_.is_running(), "a cell must not be destroyed while its initializer runs");
-    if (this->state_.is_complete()) std::destroy_at(std::addressof(this->storage_.value_));
+    if (this->state_.is_complete()) destroy_value(this->storage_);
   }
 };
 
@@ -71,6 +73,13 @@ template <class T, class State>
 class Cell : public CellBase<T, State> {
   static_assert(cell_value<T>, "once: T must be a complete, non-array object type other than in_place_t or nullopt_t");
   using Base = CellBase<T, State>;
+
+  static constexpr bool kCopyable = std::is_copy_constructible_v<T>;
+  static constexpr bool kCopyAssignable = kCopyable && std::is_copy_assignable_v<T>;
+  static constexpr bool kMovable = std::is_move_constructible_v<T>;
+  static constexpr bool kMoveAssignable = kMovable && std::is_move_assignable_v<T>;
+  static constexpr bool kNothrowMove = std::is_nothrow_move_constructible_v<T>;
+  static constexpr bool kNothrowMoveAssign = kNothrowMove && std::is_nothrow_move_assignable_v<T>;
 
  public:
   using value_type = T;
@@ -81,22 +90,21 @@ class Cell : public CellBase<T, State> {
   /// Holds `T(std::forward<Args>(args)...)` from the start (a constant
   /// expression when that constructor is constexpr).
   template <class... Args>
-  requires std::constructible_from<T, Args...>
-  constexpr explicit Cell(std::in_place_t, Args&&... args) : Base(std::in_place, std::forward<Args>(args)...) {}
+  constexpr explicit Cell(std::in_place_t, Args&&... args) requires std::constructible_from<T, Args...>
+      : Base(std::in_place, std::forward<Args>(args)...) {}
 
   // Copy and move as std::optional does: an empty source gives an empty cell,
   // a full one a copy or move of its value (the source stays full, of a
   // moved-from value). Neither side may be in use by another thread.
-  Cell(const Cell& other) requires std::is_copy_constructible_v<T> : Base() {
+  Cell(const Cell& other) requires kCopyable : Base() {
     if (const T* value = other.get()) emplace_exclusive(*value);
   }
 
-  Cell(Cell&& other) noexcept(std::is_nothrow_move_constructible_v<T>) requires std::is_move_constructible_v<T>
-      : Base() {
+  Cell(Cell&& other) noexcept(kNothrowMove) requires kMovable : Base() {
     if (T* value = other.get()) emplace_exclusive(std::move(*value));
   }
 
-  Cell& operator=(const Cell& other) requires std::is_copy_constructible_v<T> && std::is_copy_assignable_v<T> {
+  Cell& operator=(const Cell& other) requires kCopyAssignable {
     if (const T* value = other.get()) {
       assign_exclusive(*value);
     } else {
@@ -105,9 +113,7 @@ class Cell : public CellBase<T, State> {
     return *this;
   }
 
-  Cell& operator=(Cell&& other) noexcept(
-      std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_assignable_v<T>) requires
-      std::is_move_constructible_v<T> && std::is_move_assignable_v<T> {
+  Cell& operator=(Cell&& other) noexcept(kNothrowMoveAssign) requires kMoveAssignable {
     if (T* value = other.get()) {
       assign_exclusive(std::move(*value));
     } else {
@@ -129,19 +135,21 @@ class Cell : public CellBase<T, State> {
   /// runs at most once per successful initialization; if it throws, the cell
   /// stays empty and the exception propagates (the next call tries again).
   /// The result of `f` initializes the value directly (no move for a prvalue).
-  template <class F>
-  requires initializer_for<F, T> ONCE_ALWAYS_INLINE T& get_or_init(F&& f) {
-    if (T* value = get()) [[likely]]
-      return *value;
-    return init_slow(std::forward<F>(f));
+  template <initializer_for<T> F>
+  ONCE_ALWAYS_INLINE T& get_or_init(F&& f) {
+    // Written so that the inlined read path is the same as a function-local
+    // static's guard check: load, compare, branch to the cold call, value.
+    if (!has_value()) [[unlikely]]
+      init_slow(std::forward<F>(f));
+    return *value_ptr();
   }
 
   /// As get_or_init, for an `f` that may decline: it returns something
   /// optional-like (std::optional<U>, typically). If `f` returns an empty
   /// one, the cell stays empty and this returns nullptr; otherwise the value
   /// is constructed from `*result` and returned.
-  template <class F>
-  requires try_initializer_for<F, T> T* get_or_try_init(F&& f) {
+  template <try_initializer_for<T> F>
+  T* get_or_try_init(F&& f) {
     if (T* value = get()) [[likely]]
       return value;
     bool declined = false;
@@ -151,7 +159,7 @@ class Cell : public CellBase<T, State> {
         declined = true;
         return false;
       }
-      construct(*std::move(result));
+      construct_value(this->storage_, *std::move(result));
       return true;
     };
     this->state_.initialize(init);
@@ -161,11 +169,10 @@ class Cell : public CellBase<T, State> {
   /// Stores `value` if the cell is empty. Returns true if this call stored
   /// it; on false, `value` was not moved from.
   template <class U = T>
-  requires std::constructible_from<T, U>
-  bool set(U&& value) {
+  bool set(U&& value) requires std::constructible_from<T, U> {
     if (has_value()) return false;
     auto init = [&]() -> bool {
-      construct(std::forward<U>(value));
+      construct_value(this->storage_, std::forward<U>(value));
       return true;
     };
     return this->state_.initialize(init);
@@ -175,10 +182,10 @@ class Cell : public CellBase<T, State> {
   /// std::map::try_emplace: returns the value and whether this call made it.
   /// The arguments are not touched when the cell is already full.
   template <class... Args>
-  requires std::constructible_from<T, Args...> std::pair<T&, bool> try_emplace(Args&&... args) {
+  std::pair<T&, bool> try_emplace(Args&&... args) requires std::constructible_from<T, Args...> {
     if (T* value = get()) return {*value, false};
     auto init = [&]() -> bool {
-      construct(std::forward<Args>(args)...);
+      construct_value(this->storage_, std::forward<Args>(args)...);
       return true;
     };
     const bool emplaced = this->state_.initialize(init);
@@ -187,7 +194,7 @@ class Cell : public CellBase<T, State> {
 
   /// Moves the value out and leaves the cell empty, ready to be set again.
   /// Exclusive access only: no other thread may use the cell meanwhile.
-  std::optional<T> take() requires std::is_move_constructible_v<T> {
+  std::optional<T> take() requires kMovable {
     ONCE_ASSERT(!this->state_.is_running(), "take() needs exclusive access, but the cell's initializer is running");
     std::optional<T> taken;
     if (T* value = get()) {
@@ -201,36 +208,29 @@ class Cell : public CellBase<T, State> {
   /// Exclusive access only: no other thread may use the cell meanwhile.
   void reset() noexcept {
     ONCE_ASSERT(!this->state_.is_running(), "reset() needs exclusive access, but the cell's initializer is running");
-    if (T* value = get()) {
+    if (has_value()) {
       this->state_.set_exclusive(false);  // empty first: a destructor that looks at the cell sees it empty
-      std::destroy_at(value);
+      destroy_value(this->storage_);
     }
   }
 
  protected:
   /// Where the value lives, whether or not it is there yet.
-  T* value_ptr() const noexcept { return const_cast<T*>(std::addressof(this->storage_.value_)); }
+  T* value_ptr() const noexcept { return value_address(this->storage_); }
 
  private:
   template <class F>
-  ONCE_COLD T& init_slow(F&& f) {
+  ONCE_COLD void init_slow(F&& f) {
     auto init = [&]() -> bool {
-      // Placement new straight from the call: a prvalue result is not moved.
-      ::new (raw_storage()) T(std::forward<F>(f)());
+      construct_value_from_call(this->storage_, std::forward<F>(f));
       return true;
     };
     this->state_.initialize(init);
-    return *value_ptr();
-  }
-
-  template <class... Args>
-  void construct(Args&&... args) {
-    ::new (raw_storage()) T(std::forward<Args>(args)...);
   }
 
   template <class... Args>
   void emplace_exclusive(Args&&... args) {
-    construct(std::forward<Args>(args)...);
+    construct_value(this->storage_, std::forward<Args>(args)...);
     this->state_.set_exclusive(true);
   }
 
@@ -242,8 +242,6 @@ class Cell : public CellBase<T, State> {
       emplace_exclusive(std::forward<U>(value));
     }
   }
-
-  void* raw_storage() const noexcept { return const_cast<void*>(static_cast<const volatile void*>(value_ptr())); }
 };
 
 }  // namespace detail

@@ -10,6 +10,7 @@
 
 #include "cell.hpp"
 #include "config.hpp"
+#include "storage.hpp"
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
@@ -33,8 +34,8 @@ class Lazy {
 
   ONCE_ALWAYS_INLINE T& operator*() { return force(); }
   ONCE_ALWAYS_INLINE const T& operator*() const { return force(); }
-  ONCE_ALWAYS_INLINE T* operator->() { return std::addressof(force()); }
-  ONCE_ALWAYS_INLINE const T* operator->() const { return std::addressof(force()); }
+  ONCE_ALWAYS_INLINE T* operator->() { return address_of(force()); }
+  ONCE_ALWAYS_INLINE const T* operator->() const { return address_of(force()); }
 
   /// The value if it has been computed, else nullptr. Never computes it.
   [[nodiscard]] ONCE_ALWAYS_INLINE T* get() noexcept { return cell_.get(); }

@@ -107,6 +107,18 @@ class OnceState {
     while (state != kComplete) state = sleep_once(state, nullptr);
   }
 
+  /// Blocks until complete, for a caller that knows completion is imminent:
+  /// another thread has already committed to calling complete() and runs no
+  /// user code before it (OnceShared: a store or initializer that has won
+  /// the pointer CAS and is taking its reference in). Unlike wait(), it makes
+  /// no reentrancy check and so never throws: this thread may be running the
+  /// word's initializer, but it is not the thread that will complete the
+  /// word, so sleeping cannot deadlock.
+  ONCE_COLD void wait_for_imminent_complete() const noexcept {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    while (state != kComplete) state = sleep_once_unchecked(state, nullptr);
+  }
+
   /// As wait(), giving up once `deadline` has passed. Returns is_complete().
   ONCE_COLD bool wait_until(const Deadline& deadline) const {
     std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
@@ -192,6 +204,12 @@ class OnceState {
   /// word's new value. Never sleeps on an initializer running on this thread.
   std::int32_t sleep_once(std::int32_t state, const Deadline* deadline) const {
     if ((state & kRunning) != 0 && initializing_on_this_thread(this)) throw_recursive_init_error();
+    return sleep_once_unchecked(state, deadline);
+  }
+
+  /// sleep_once without the reentrancy check, for a caller that knows the
+  /// thread that will change the word is not this one.
+  std::int32_t sleep_once_unchecked(std::int32_t state, const Deadline* deadline) const noexcept {
     if ((state & kWaiters) == 0) {
       // The flag itself publishes nothing; it only obliges the completer to
       // notify. Acquire is for the failure case, where the fresh value may be

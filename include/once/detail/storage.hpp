@@ -5,7 +5,7 @@
 // destroyed by the owning cell according to its state word.
 #pragma once
 
-#include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -43,6 +43,43 @@ union Storage<T, false> {
   NoValue none_;
   T value_;
 };
+
+// The helpers below stand in for std::addressof, std::construct_at and
+// std::destroy_at, so that the core headers need not include <memory>, which
+// costs more to compile than the rest of the library put together.
+
+/// The address of `object`, even if its type overloads unary operator&.
+template <class T>
+constexpr T* address_of(T& object) noexcept {
+  return __builtin_addressof(object);
+}
+
+/// Where the value lives, whether or not it is there yet.
+template <class T, bool Trivial>
+constexpr T* value_address(const Storage<T, Trivial>& storage) noexcept {
+  return const_cast<T*>(address_of(storage.value_));
+}
+
+/// Constructs the value from `args`.
+template <class T, bool Trivial, class... Args>
+T& construct_value(Storage<T, Trivial>& storage, Args&&... args) {
+  return *::new (const_cast<void*>(static_cast<const volatile void*>(value_address(storage))))
+      T(std::forward<Args>(args)...);
+}
+
+/// Constructs the value straight from `make()`: a prvalue result initializes
+/// it in place (guaranteed copy elision), so even a type that can be neither
+/// copied nor moved can be made this way.
+template <class T, bool Trivial, class Make>
+T& construct_value_from_call(Storage<T, Trivial>& storage, Make&& make) {
+  return *::new (const_cast<void*>(static_cast<const volatile void*>(value_address(storage))))
+      T(std::forward<Make>(make)());
+}
+
+template <class T, bool Trivial>
+void destroy_value(Storage<T, Trivial>& storage) noexcept {
+  value_address(storage)->~T();
+}
 
 }  // namespace detail
 ONCE_NAMESPACE_END
