@@ -313,7 +313,7 @@ struct OwnClock {
   using rep = duration::rep;
   using period = duration::period;
   using time_point = std::chrono::time_point<OwnClock>;
-  static constexpr bool is_steady = true;
+  [[maybe_unused]] static constexpr bool is_steady = true;
   static time_point now() { return time_point(Clock::now().time_since_epoch() + 1h); }
 };
 }  // namespace

@@ -10,3 +10,4 @@
 #include "once_cell.hpp"
 #include "once_lock.hpp"
 #include "once_shared.hpp"
+#include "set_once.hpp"

@@ -6,6 +6,7 @@
 
 #include "detail/cell.hpp"
 #include "detail/config.hpp"
+#include "detail/deadline.hpp"
 #include "detail/once_state.hpp"
 #include "detail/wait.hpp"
 #include "errors.hpp"

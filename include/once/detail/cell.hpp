@@ -14,6 +14,7 @@
 #include "config.hpp"
 #include "storage.hpp"
 
+ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
@@ -89,9 +90,11 @@ class Cell : public CellBase<T, State> {
 
   /// Holds `T(std::forward<Args>(args)...)` from the start (a constant
   /// expression when that constructor is constexpr).
+  // (The constraint is in the template head: Clang 16 crashes on an
+  // inherited constructor whose constraint trails the declarator.)
   template <class... Args>
-  constexpr explicit Cell(std::in_place_t, Args&&... args) requires std::constructible_from<T, Args...>
-      : Base(std::in_place, std::forward<Args>(args)...) {}
+  requires std::constructible_from<T, Args...>
+  constexpr explicit Cell(std::in_place_t, Args&&... args) : Base(std::in_place, std::forward<Args>(args)...) {}
 
   // Copy and move as std::optional does: an empty source gives an empty cell,
   // a full one a copy or move of its value (the source stays full, of a
@@ -246,3 +249,4 @@ class Cell : public CellBase<T, State> {
 
 }  // namespace detail
 ONCE_NAMESPACE_END
+ONCE_STORAGE_WARNINGS_END

@@ -53,6 +53,22 @@
 #endif
 
 // ---------------------------------------------------------------------------
+// GCC warns that a cell's value "may be used uninitialized" wherever it sees a
+// cell constructed empty and its value read under a test of the state word:
+// it cannot see through the atomic load that the read happens only after the
+// value was constructed. The warning is false by construction (std::optional
+// has the same shape, and libstdc++ is silent only because it is a system
+// header), so the code that reads a cell's storage is bracketed with these.
+#if defined(__GNUC__) && !defined(__clang__)
+#define ONCE_STORAGE_WARNINGS_BEGIN \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define ONCE_STORAGE_WARNINGS_END _Pragma("GCC diagnostic pop")
+#else
+#define ONCE_STORAGE_WARNINGS_BEGIN
+#define ONCE_STORAGE_WARNINGS_END
+#endif
+
+// ---------------------------------------------------------------------------
 // Exceptions. Without them, every error the library would throw prints a
 // message and aborts instead.
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)

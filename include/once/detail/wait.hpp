@@ -20,25 +20,24 @@
 //    by notify_all as usual.
 //
 // Every function here may return spuriously: callers re-check their word.
+// The conversions from std::chrono types to a Deadline are in deadline.hpp,
+// so that the headers that never wait with a timeout do not pay for <chrono>.
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <limits>
-#include <ratio>
-#include <type_traits>
 
 #include "config.hpp"
 
 #if ONCE_FUTEX_WAIT
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <climits>
-#include <ctime>
 #else
+#include <chrono>
 #include <thread>
 #endif
 
@@ -51,7 +50,7 @@ using WaitWord = std::atomic<std::int32_t>;
 static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 
 /// The two clocks a deadline can be kept on. Any other clock is mapped onto
-/// the steady one by `until` below.
+/// the steady one by `until` (deadline.hpp).
 enum class WaitClock : bool { kSteady, kSystem };
 
 /// An absolute deadline: nanoseconds since the epoch of `clock`, saturated to
@@ -61,73 +60,22 @@ struct Deadline {
   std::int64_t ns;
 };
 
-template <class Clock>
-inline constexpr bool kIsWaitClock =
-    std::is_same_v<Clock, std::chrono::steady_clock> || std::is_same_v<Clock, std::chrono::system_clock>;
-
-/// `d` in whole nanoseconds, rounded up (a deadline must never come early) and
-/// saturated instead of overflowing: `hours::max()` or `duration<double>(1e300)`
-/// become `INT64_MAX` nanoseconds, some 292 years, which is "never" here.
-template <class Rep, class Period>
-constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period>& d) noexcept {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-  // The range test is done in long double, which holds every in-range value
-  // closely enough; the margin keeps rounding from crossing the boundary.
-  constexpr long double kLimit = 9.2e18L;
-  const long double ns = std::chrono::duration<long double, std::nano>(d).count();
-  if (!(ns < kLimit)) return kMax;  // also catches NaN: a NaN deadline never comes
-  if (ns <= -kLimit) return kMin;
-  if constexpr (std::is_floating_point_v<Rep>) {
-    auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
-    return whole < ns ? whole + 1 : whole;
-  } else {
-    return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
-  }
-}
-
+/// The current time on `clock`, in nanoseconds since its epoch: the same
+/// clocks as std::chrono::steady_clock and system_clock (CLOCK_MONOTONIC and
+/// CLOCK_REALTIME on Linux), read without <chrono>.
 inline std::int64_t now_ns(WaitClock clock) noexcept {
+#if ONCE_FUTEX_WAIT
+  ::timespec now{};
+  ::clock_gettime(clock == WaitClock::kSteady ? CLOCK_MONOTONIC : CLOCK_REALTIME, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(now.tv_nsec);
+#else
   using namespace std::chrono;
   return clock == WaitClock::kSteady ? duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()
                                      : duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+#endif
 }
 
 inline bool reached(const Deadline& deadline) noexcept { return now_ns(deadline.clock) >= deadline.ns; }
-
-template <class Clock, class Duration>
-requires kIsWaitClock<Clock>
-constexpr Deadline to_deadline(const std::chrono::time_point<Clock, Duration>& tp) noexcept {
-  return {std::is_same_v<Clock, std::chrono::steady_clock> ? WaitClock::kSteady : WaitClock::kSystem,
-          ceil_ns_saturated(tp.time_since_epoch())};
-}
-
-/// The steady-clock deadline `d` from now, saturated.
-template <class Rep, class Period>
-Deadline deadline_after(const std::chrono::duration<Rep, Period>& d) noexcept {
-  const std::int64_t now = now_ns(WaitClock::kSteady);  // >= 0: nanoseconds since boot
-  const std::int64_t wait = ceil_ns_saturated(d);
-  const std::int64_t ns =
-      wait > std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + wait;
-  return {WaitClock::kSteady, ns};
-}
-
-/// Runs `wait_with_deadline(Deadline) -> bool` (true: the awaited condition
-/// holds; false: the deadline passed) against a time point on any clock.
-/// Steady and system time points go straight through; for any other clock the
-/// remaining time is re-measured on that clock after each steady-clock wait,
-/// so the result never comes before `tp` by `Clock`'s own reckoning.
-template <class Clock, class Duration, class WaitWithDeadline>
-bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&& wait_with_deadline) {
-  if constexpr (kIsWaitClock<Clock>) {
-    return wait_with_deadline(to_deadline(tp));
-  } else {
-    for (;;) {
-      const auto now = Clock::now();
-      if (now >= tp) return wait_with_deadline(Deadline{WaitClock::kSteady, 0});  // checks once, never sleeps
-      if (wait_with_deadline(deadline_after(tp - now))) return true;
-    }
-  }
-}
 
 #if ONCE_FUTEX_WAIT
 

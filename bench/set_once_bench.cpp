@@ -1,0 +1,198 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// Waking waiters: the cost per waiter of one set() that releases N waiters.
+//
+//   set_once/coroutines/<N>/manual_time      SetOnce<int>, N coroutines resumed inline
+//   set_once/threads/<id>/<N>/manual_time    N threads blocked on an event; <id> is
+//                                            set_once (SetOnce<void>::wait),
+//                                            mutex_cv (std::mutex + std::condition_variable),
+//                                            shared_future (std::promise<void> / std::shared_future)
+//
+// Counter ns_per_waiter: the timed region divided by N.
+//
+// Coroutines, one round per iteration: N fresh coroutines suspend on a fresh
+// cell (untimed); the timed region is the set() call, which resumes all of
+// them inline, each running to its end (one atomic increment); the frames
+// are destroyed after the timed region, so no free() is measured.
+//
+// Threads, one round per iteration: N persistent threads are handed a fresh
+// event, block on it, and are given 200 us to fall asleep (untimed); the
+// timed region runs from just before the set to the moment the setting
+// thread sees the last waiter's "woken" increment. It includes the kernel's
+// wake-ups and the scheduling of N threads on the machine's cores, so it is
+// a wake-up latency per waiter, not CPU work per waiter: on a machine with
+// fewer cores than waiters, the waiters wake in turn.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <condition_variable>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <once/set_once.hpp>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---- Coroutines ------------------------------------------------------------
+
+/// A coroutine that starts at once and keeps its frame after finishing, until
+/// its owner destroys it: frame allocation and release stay out of the
+/// timed region.
+class OwnedTask {
+ public:
+  struct promise_type {
+    OwnedTask get_return_object() noexcept {
+      return OwnedTask(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    [[noreturn]] void unhandled_exception() noexcept { std::terminate(); }
+  };
+
+  explicit OwnedTask(std::coroutine_handle<promise_type> handle) noexcept : handle_(handle) {}
+  OwnedTask(OwnedTask&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  OwnedTask& operator=(OwnedTask&&) = delete;
+  ~OwnedTask() {
+    if (handle_) handle_.destroy();
+  }
+
+ private:
+  std::coroutine_handle<promise_type> handle_;
+};
+
+OwnedTask await_cell(once::SetOnce<int>& cell, std::int64_t& sum) { sum += co_await cell; }
+
+void set_once_coroutines(benchmark::State& state) {
+  const auto waiters = static_cast<std::size_t>(state.range(0));
+  std::vector<OwnedTask> tasks;
+  tasks.reserve(waiters);
+  std::int64_t sum = 0;
+  double total_ns = 0;
+  for (auto _ : state) {
+    auto cell = std::make_unique<once::SetOnce<int>>();
+    for (std::size_t i = 0; i < waiters; ++i) tasks.push_back(await_cell(*cell, sum));
+    const auto start = Clock::now();
+    cell->set(1);
+    const auto end = Clock::now();
+    const double ns = std::chrono::duration<double, std::nano>(end - start).count();
+    state.SetIterationTime(ns * 1e-9);
+    total_ns += ns;
+    tasks.clear();
+  }
+  benchmark::DoNotOptimize(sum);
+  state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * static_cast<double>(waiters));
+}
+BENCHMARK(set_once_coroutines)->Name("set_once/coroutines")->Arg(1)->Arg(100)->Arg(10000)->UseManualTime();
+
+// ---- Threads ---------------------------------------------------------------
+
+/// std::mutex + std::condition_variable: the event threads write by hand.
+class MutexCvEvent {
+ public:
+  void set() {
+    {
+      std::lock_guard lock(mutex_);
+      set_ = true;
+    }
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return set_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool set_ = false;
+};
+
+/// std::promise<void> with a std::shared_future each waiter copies.
+class FutureEvent {
+ public:
+  void set() { promise_.set_value(); }
+  std::shared_future<void> waiter_handle() const { return future_; }
+
+ private:
+  std::promise<void> promise_;
+  std::shared_future<void> future_ = promise_.get_future().share();
+};
+
+struct SetOnceEvent {
+  once::SetOnce<void> event;
+  void set() { event.set(); }
+  void wait() { event.wait(); }
+};
+
+template <class Event>
+void wait_on(Event& event) {
+  if constexpr (std::is_same_v<Event, FutureEvent>) {
+    const std::shared_future<void> future = event.waiter_handle();  // copied before the wait, as users do
+    future.wait();
+  } else {
+    event.wait();
+  }
+}
+
+template <class Event>
+void thread_waiters(benchmark::State& state) {
+  const auto waiters = static_cast<int>(state.range(0));
+  std::barrier round_start(waiters + 1);
+  std::atomic<Event*> current{nullptr};
+  std::atomic<int> woken{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < waiters; ++i) {
+    threads.emplace_back([&] {
+      for (;;) {
+        round_start.arrive_and_wait();
+        if (stop.load()) return;
+        wait_on(*current.load());
+        woken.fetch_add(1);
+      }
+    });
+  }
+  double total_ns = 0;
+  for (auto _ : state) {
+    auto event = std::make_unique<Event>();
+    current = event.get();
+    woken = 0;
+    round_start.arrive_and_wait();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // let them fall asleep
+    const auto start = Clock::now();
+    event->set();
+    while (woken.load() != waiters) std::this_thread::yield();
+    const auto end = Clock::now();
+    const double ns = std::chrono::duration<double, std::nano>(end - start).count();
+    state.SetIterationTime(ns * 1e-9);
+    total_ns += ns;
+  }
+  stop = true;
+  round_start.arrive_and_wait();
+  for (auto& thread : threads) thread.join();
+  state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * waiters);
+}
+
+void thread_args(benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(4)->Arg(16)->UseManualTime(); }
+
+BENCHMARK(thread_waiters<SetOnceEvent>)->Name("set_once/threads/set_once")->Apply(thread_args);
+BENCHMARK(thread_waiters<MutexCvEvent>)->Name("set_once/threads/mutex_cv")->Apply(thread_args);
+BENCHMARK(thread_waiters<FutureEvent>)->Name("set_once/threads/shared_future")->Apply(thread_args);
+
+}  // namespace
+
+BENCHMARK_MAIN();
