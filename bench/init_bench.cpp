@@ -50,6 +50,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "multithreaded.hpp"
+
 #ifdef ONCE_BENCH_HAS_ABSL
 #include <absl/base/call_once.h>
 #endif
@@ -379,6 +381,7 @@ void add_build_context() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::leave_single_threaded_mode();
   register_all<OnceLockGetOrInit, LazyLockForce, OnceCellGetOrInit, StdCallOnce,
 #ifdef ONCE_BENCH_HAS_ABSL
                AbslCallOnce,

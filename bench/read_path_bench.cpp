@@ -59,6 +59,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "multithreaded.hpp"
+
 #ifdef ONCE_BENCH_HAS_ABSL
 #include <absl/base/call_once.h>
 #endif
@@ -391,6 +393,7 @@ void add_build_context() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::leave_single_threaded_mode();
   register_all<PlainInt, LocalStatic, OnceLockGet, OnceLockGetOrInit, LazyLockDeref, OnceCellGet, LazyCellDeref,
                StdCallOnce,
 #ifdef ONCE_BENCH_HAS_ABSL

@@ -3,11 +3,11 @@
 //
 // Waking waiters: the cost per waiter of one set() that releases N waiters.
 //
-//   set_once/coroutines/<N>/manual_time      SetOnce<int>, N coroutines resumed inline
-//   set_once/threads/<id>/<N>/manual_time    N threads blocked on an event; <id> is
-//                                            set_once (SetOnce<void>::wait),
-//                                            mutex_cv (std::mutex + std::condition_variable),
-//                                            shared_future (std::promise<void> / std::shared_future)
+//   set_once_coroutines/inline/<N>/manual_time  SetOnce<int>, N coroutines resumed inline
+//   set_once_threads/<id>/<N>/manual_time       N threads blocked on an event; <id> is
+//                                               set_once (SetOnce<void>::wait),
+//                                               mutex_cv_baseline (std::mutex + std::condition_variable),
+//                                               shared_future (std::promise<void> / std::shared_future)
 //
 // Counter ns_per_waiter: the timed region divided by N.
 //
@@ -24,6 +24,8 @@
 // a wake-up latency per waiter, not CPU work per waiter: on a machine with
 // fewer cores than waiters, the waiters wake in turn.
 #include <benchmark/benchmark.h>
+
+#include "multithreaded.hpp"
 
 #include <atomic>
 #include <barrier>
@@ -96,7 +98,7 @@ void set_once_coroutines(benchmark::State& state) {
   benchmark::DoNotOptimize(sum);
   state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * static_cast<double>(waiters));
 }
-BENCHMARK(set_once_coroutines)->Name("set_once/coroutines")->Arg(1)->Arg(100)->Arg(10000)->UseManualTime();
+BENCHMARK(set_once_coroutines)->Name("set_once_coroutines/inline")->Arg(1)->Arg(100)->Arg(10000)->UseManualTime();
 
 // ---- Threads ---------------------------------------------------------------
 
@@ -189,10 +191,17 @@ void thread_waiters(benchmark::State& state) {
 
 void thread_args(benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(4)->Arg(16)->UseManualTime(); }
 
-BENCHMARK(thread_waiters<SetOnceEvent>)->Name("set_once/threads/set_once")->Apply(thread_args);
-BENCHMARK(thread_waiters<MutexCvEvent>)->Name("set_once/threads/mutex_cv")->Apply(thread_args);
-BENCHMARK(thread_waiters<FutureEvent>)->Name("set_once/threads/shared_future")->Apply(thread_args);
+BENCHMARK(thread_waiters<SetOnceEvent>)->Name("set_once_threads/set_once")->Apply(thread_args);
+BENCHMARK(thread_waiters<MutexCvEvent>)->Name("set_once_threads/mutex_cv_baseline")->Apply(thread_args);
+BENCHMARK(thread_waiters<FutureEvent>)->Name("set_once_threads/shared_future")->Apply(thread_args);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  bench::leave_single_threaded_mode();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

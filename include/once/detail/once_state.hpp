@@ -210,6 +210,10 @@ class OnceState {
   /// sleep_once without the reentrancy check, for a caller that knows the
   /// thread that will change the word is not this one.
   std::int32_t sleep_once_unchecked(std::int32_t state, const Deadline* deadline) const noexcept {
+    // A short spin first: an initializer that is about to finish then
+    // completes without a system call on either side. The acquire inside
+    // pairs with complete() and roll_back().
+    if (const std::int32_t now = spin_while_equal(word_, state); now != state) return now;
     if ((state & kWaiters) == 0) {
       // The flag itself publishes nothing; it only obliges the completer to
       // notify. Acquire is for the failure case, where the fresh value may be

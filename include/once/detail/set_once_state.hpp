@@ -65,11 +65,7 @@ class SpinBackoff {
   void pause() noexcept {
     if (spins_ < kSpinsBeforeYield) {
       ++spins_;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#elif defined(__aarch64__)
-      __asm__ __volatile__("yield");
-#endif
+      cpu_relax();
     } else {
       std::this_thread::yield();
     }

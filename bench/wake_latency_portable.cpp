@@ -1,0 +1,20 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// The portable wait backend's half of bench/wake_latency_bench.cpp: this
+// file is compiled with ONCE_FORCE_PORTABLE_WAIT (see bench/CMakeLists.txt).
+#if !defined(ONCE_FORCE_PORTABLE_WAIT)
+#error "compile this file with ONCE_FORCE_PORTABLE_WAIT"
+#endif
+
+#include <once/once_lock.hpp>
+
+#include "wake_latency.hpp"
+
+namespace bench {
+
+double portable_wake(WaitKind kind, std::chrono::microseconds settle) {
+  return measure_wake<once::OnceLock<int>>(kind, settle);
+}
+
+}  // namespace bench
