@@ -189,7 +189,8 @@ void thread_waiters(benchmark::State& state) {
   state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * waiters);
 }
 
-void thread_args(benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(4)->Arg(16)->UseManualTime(); }
+// A fixed count: each round also sleeps 200 us untimed, which a time-based count would multiply.
+void thread_args(benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(4)->Arg(16)->Iterations(300)->UseManualTime(); }
 
 BENCHMARK(thread_waiters<SetOnceEvent>)->Name("set_once_threads/set_once")->Apply(thread_args);
 BENCHMARK(thread_waiters<MutexCvEvent>)->Name("set_once_threads/mutex_cv_baseline")->Apply(thread_args);
