@@ -30,7 +30,7 @@
 // made, so contention on a shared reference count or lock shows up there.
 #include <benchmark/benchmark.h>
 
-#include "multithreaded.hpp"
+#include "common.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -209,13 +209,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench::leave_single_threaded_mode();
   set_up();
   register_all();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return bench::run_benchmarks(argc, argv, &reporter);
 }

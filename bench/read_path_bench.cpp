@@ -59,7 +59,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "multithreaded.hpp"
+#include "common.hpp"
 
 #ifdef ONCE_BENCH_HAS_ABSL
 #include <absl/base/call_once.h>
@@ -368,32 +368,9 @@ void register_all() {
    ...);
 }
 
-/// Records what built this binary in the JSON's context, for the report.
-void add_build_context() {
-#if defined(__clang__)
-  benchmark::AddCustomContext("once_compiler", "clang " __clang_version__);
-#elif defined(__GNUC__)
-  benchmark::AddCustomContext("once_compiler", "GCC " __VERSION__);
-#endif
-#if defined(_LIBCPP_VERSION)
-  benchmark::AddCustomContext("once_stdlib", "libc++ " + std::to_string(_LIBCPP_VERSION));
-#elif defined(_GLIBCXX_RELEASE)
-  benchmark::AddCustomContext("once_stdlib", "libstdc++ " + std::to_string(_GLIBCXX_RELEASE));
-#endif
-#ifdef ONCE_BENCH_BUILD_TYPE
-  benchmark::AddCustomContext("once_build_type", ONCE_BENCH_BUILD_TYPE);
-#endif
-#if defined(__OPTIMIZE__) && defined(NDEBUG)
-  benchmark::AddCustomContext("once_optimized", "yes");
-#else
-  benchmark::AddCustomContext("once_optimized", "no");
-#endif
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench::leave_single_threaded_mode();
   register_all<PlainInt, LocalStatic, OnceLockGet, OnceLockGetOrInit, LazyLockDeref, OnceCellGet, LazyCellDeref,
                StdCallOnce,
 #ifdef ONCE_BENCH_HAS_ABSL
@@ -403,10 +380,5 @@ int main(int argc, char** argv) {
                BoostCallOnce,
 #endif
                AtomicBoolDclp, MutexOptional>();
-  add_build_context();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return bench::run_benchmarks(argc, argv);
 }

@@ -25,7 +25,7 @@
 // fewer cores than waiters, the waiters wake in turn.
 #include <benchmark/benchmark.h>
 
-#include "multithreaded.hpp"
+#include "common.hpp"
 
 #include <atomic>
 #include <barrier>
@@ -198,11 +198,4 @@ BENCHMARK(thread_waiters<FutureEvent>)->Name("set_once_threads/shared_future")->
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  bench::leave_single_threaded_mode();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return bench::run_benchmarks(argc, argv); }

@@ -29,7 +29,7 @@
 
 #include <once/once_lock.hpp>
 
-#include "multithreaded.hpp"
+#include "common.hpp"
 #include "wake_latency.hpp"
 
 namespace {
@@ -94,11 +94,6 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench::leave_single_threaded_mode();
   register_all();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return bench::run_benchmarks(argc, argv);
 }

@@ -24,6 +24,7 @@
 #include <once/once_shared.hpp>
 
 #include "catch.hpp"
+#include "stress.hpp"
 #include "test_types.hpp"
 #include "threads.hpp"
 
@@ -605,38 +606,6 @@ TEST_CASE("OnceState: waiting for an imminent completion inside the initializer"
 
 namespace {
 
-int thread_count() { return static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency())); }
-
-// ONCE_STRESS_ROUNDS scales the work (CI's sanitizer builds use fewer rounds).
-int rounds(int normal) {
-  if (const char* env = std::getenv("ONCE_STRESS_ROUNDS")) return std::max(1, std::atoi(env));
-  return normal;
-}
-
-// Runs `body(round, thread_index)` on `threads` threads for every round, all
-// released together, after `prepare(round)` has run alone; `finish()` runs
-// alone after the last round.
-template <class Prepare, class Body>
-void run_rounds(int threads, int round_count, Prepare prepare, Body body) {
-  int next_round = 0;
-  prepare(next_round);
-  std::barrier start(threads, [&]() noexcept {
-    // Runs alone, between rounds: every thread has finished the last one.
-    ++next_round;
-    prepare(next_round);
-  });
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      for (int round = 0; round < round_count; ++round) {
-        body(round, t);
-        start.arrive_and_wait();
-      }
-    });
-  }
-  for (auto& worker : workers) worker.join();
-}
-
 enum class Op { kStoreCopy, kStoreMove, kGetOrInit, kGetOrMakeShared };
 constexpr int kOps = 4;
 constexpr int kSlotsPerRound = 16;
@@ -658,8 +627,8 @@ struct Record {
 TEST_CASE("stress: stores and initializers race on fresh slots", "[once_shared][stress]") {
   // At least two threads per operation on every slot: two initializers can
   // then race each other as well as the stores.
-  const int threads = std::max(2 * kOps, thread_count());
-  const int round_count = rounds(5000);
+  const int threads = std::max(2 * kOps, test::stress_threads());
+  const int round_count = test::stress_rounds(5000);
   Counted::reset_counts();
 
   std::vector<once::OnceShared<Counted>> slots(kSlotsPerRound);
@@ -737,7 +706,7 @@ TEST_CASE("stress: stores and initializers race on fresh slots", "[once_shared][
     }
   };
 
-  run_rounds(threads, round_count, check_and_prepare, [&](int round, int t) {
+  test::run_rounds(threads, round_count, check_and_prepare, [&](int round, int t) {
     std::uint32_t random = static_cast<std::uint32_t>(round * 7919 + t * 104729 + 1);
     for (int k = 0; k < kSlotsPerRound; ++k) {
       auto& slot = slots[static_cast<std::size_t>(k)];
@@ -812,7 +781,7 @@ TEST_CASE("stress: stores and initializers race on fresh slots", "[once_shared][
 // function, would terminate the program). The window is a few instructions
 // wide, so the round count is what makes hitting it likely.
 TEST_CASE("stress: load inside an initializer while a store races in", "[once_shared][stress]") {
-  const int round_count = rounds(20000);
+  const int round_count = test::stress_rounds(20000);
   std::unique_ptr<once::OnceShared<int>> slot;
   std::atomic<bool> in_initializer{false};
   std::atomic<int> wrong{0};
@@ -821,7 +790,7 @@ TEST_CASE("stress: load inside an initializer while a store races in", "[once_sh
   std::weak_ptr<int> made_inside;
   std::shared_ptr<int> stored;
 
-  run_rounds(
+  test::run_rounds(
       2, round_count,
       [&](int round) {
         if (round > 0 && !made_inside.expired()) initializer_leaked.fetch_add(1);

@@ -15,17 +15,10 @@
 #include <once/once_lock.hpp>
 
 #include "catch.hpp"
+#include "stress.hpp"
 #include "test_types.hpp"
 
 namespace {
-
-int thread_count() { return static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency())); }
-
-// ONCE_STRESS_ROUNDS scales the work (CI's sanitizer builds use fewer rounds).
-int rounds(int normal) {
-  if (const char* env = std::getenv("ONCE_STRESS_ROUNDS")) return std::max(1, std::atoi(env));
-  return normal;
-}
 
 // A value much wider than one atomic store: a reader that could see it half
 // built would find words that disagree.
@@ -43,52 +36,28 @@ std::uint64_t seed_of(int round, int cell) {
   return static_cast<std::uint64_t>(round) * 1000 + 1 + static_cast<std::uint64_t>(cell);
 }
 
-// Runs `body(round, thread_index)` on every thread for every round, all
-// threads released together at the start of each round, after
-// `prepare(round)` has run alone.
-template <class Prepare, class Body>
-void run_rounds(int round_count, Prepare prepare, Body body) {
-  const int threads = thread_count();
-  int next_round = 0;
-  prepare(next_round);
-  std::barrier start(threads, [&]() noexcept {
-    // Runs alone, between rounds: every thread has finished the last one.
-    if (++next_round < round_count) prepare(next_round);
-  });
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      for (int round = 0; round < round_count; ++round) {
-        body(round, t);
-        start.arrive_and_wait();
-      }
-    });
-  }
-  for (auto& worker : workers) worker.join();
-}
-
 }  // namespace
 
 TEST_CASE("stress: one initializer per fresh cell, and every reader sees the whole value", "[stress]") {
-  const int round_count = rounds(4000);
+  const int round_count = test::stress_rounds(4000);
   std::unique_ptr<once::OnceLock<Payload>[]> cells;
   std::array<std::atomic<int>, kCellsPerRound> runs{};
-  std::atomic<int> extra_runs{0};
+  std::atomic<int> not_once{0};  // cells whose initializer ran other than exactly once
   std::atomic<int> torn{0};
 
-  run_rounds(
-      round_count,
-      [&](int) {
+  test::run_rounds(
+      test::stress_threads(), round_count,
+      [&](int round) {
         for (auto& r : runs) {
-          if (r.load() > 1) extra_runs.fetch_add(r.load() - 1);
+          if (round > 0 && r.load() != 1) not_once.fetch_add(1);
           r = 0;
         }
         cells = std::make_unique<once::OnceLock<Payload>[]>(kCellsPerRound);
       },
-      [&](int round, int t) {
-        for (int k = 0; k < kCellsPerRound; ++k) {
-          const int i = k;  // every thread races for the same cell at the same time
-          static_cast<void>(t);
+      [&](int round, int) {
+        // Every thread goes through the cells in the same order, so that all
+        // of them race for each cell at the same time.
+        for (int i = 0; i < kCellsPerRound; ++i) {
           const Payload& value = cells[static_cast<std::size_t>(i)].get_or_init([&] {
             runs[static_cast<std::size_t>(i)].fetch_add(1, std::memory_order_relaxed);
             return Payload(seed_of(round, i));
@@ -96,14 +65,13 @@ TEST_CASE("stress: one initializer per fresh cell, and every reader sees the who
           if (!value.whole(seed_of(round, i))) torn.fetch_add(1);
         }
       });
-  for (auto& r : runs) extra_runs.fetch_add(std::max(0, r.load() - 1));
-  CHECK(extra_runs.load() == 0);
+  CHECK(not_once.load() == 0);
   CHECK(torn.load() == 0);
 }
 
 #if ONCE_HAS_EXCEPTIONS
 TEST_CASE("stress: initializers that throw at random", "[stress]") {
-  const int round_count = rounds(3000);
+  const int round_count = test::stress_rounds(3000);
   std::unique_ptr<once::OnceLock<test::Counted>[]> cells;
   std::array<std::atomic<int>, kCellsPerRound> successes{};
   std::atomic<int> thrown{0};
@@ -112,19 +80,18 @@ TEST_CASE("stress: initializers that throw at random", "[stress]") {
   std::atomic<int> bad_success_count{0};
   test::Counted::reset_counts();
 
-  run_rounds(
-      round_count,
-      [&](int) {
+  test::run_rounds(
+      test::stress_threads(), round_count,
+      [&](int round) {
         for (auto& s : successes) {
-          if (s.load() > 1) bad_success_count.fetch_add(1);
+          if (round > 0 && s.load() != 1) bad_success_count.fetch_add(1);
           s = 0;
         }
         cells = std::make_unique<once::OnceLock<test::Counted>[]>(kCellsPerRound);
       },
       [&](int round, int t) {
         std::uint32_t random = static_cast<std::uint32_t>(round * 7919 + t * 104729 + 1);
-        for (int k = 0; k < kCellsPerRound; ++k) {
-          const int i = k;
+        for (int i = 0; i < kCellsPerRound; ++i) {
           for (;;) {
             try {
               const test::Counted& value = cells[static_cast<std::size_t>(i)].get_or_init([&] {
@@ -144,9 +111,6 @@ TEST_CASE("stress: initializers that throw at random", "[stress]") {
           }
         }
       });
-  for (auto& s : successes) {
-    if (s.load() != 1) bad_success_count.fetch_add(1);
-  }
   cells.reset();
   CHECK(bad_success_count.load() == 0);
   CHECK(thrown.load() == caught.load());
@@ -156,14 +120,14 @@ TEST_CASE("stress: initializers that throw at random", "[stress]") {
 #endif
 
 TEST_CASE("stress: set racing wait never loses a wake-up", "[stress]") {
-  const int round_count = rounds(20000);
+  const int round_count = test::stress_rounds(20000);
   std::unique_ptr<once::OnceLock<std::uint64_t>> cell;
   std::atomic<int> wrong{0};
   std::atomic<int> set_wins{0};
   std::atomic<int> bad_rounds{0};
 
-  run_rounds(
-      round_count,
+  test::run_rounds(
+      test::stress_threads(), round_count,
       [&](int round) {
         if (round > 0 && set_wins.load() != 1) bad_rounds.fetch_add(1);
         set_wins = 0;
@@ -177,7 +141,6 @@ TEST_CASE("stress: set racing wait never loses a wake-up", "[stress]") {
           wrong.fetch_add(1);
         }
       });
-  if (set_wins.load() != 1) bad_rounds.fetch_add(1);
   CHECK(wrong.load() == 0);
   CHECK(bad_rounds.load() == 0);
 }

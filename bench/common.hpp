@@ -1,0 +1,60 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// What every benchmark binary does around its benchmarks: run them in a
+// process that has threads, and record what built it for the report.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <thread>
+
+namespace bench {
+
+/// Benchmarks of thread-safe code must run in a process that has threads.
+/// glibc and libstdc++ take shortcuts while a process has only ever had one
+/// thread (both consult __libc_single_threaded): pthread mutexes lock and
+/// unlock without atomic instructions, and std::shared_ptr counts references
+/// with plain increments. Measured on the reference machine, a mutex lock and
+/// unlock costs 4 ns before the first thread starts and 11 ns after. A
+/// program that needs thread-safe initialization has threads.
+inline void leave_single_threaded_mode() {
+  std::thread([] {}).join();
+}
+
+/// Records what built this binary in the JSON's context, for the report.
+inline void add_build_context() {
+#if defined(__clang__)
+  benchmark::AddCustomContext("once_compiler", "clang " __clang_version__);
+#elif defined(__GNUC__)
+  benchmark::AddCustomContext("once_compiler", "GCC " __VERSION__);
+#endif
+#if defined(_LIBCPP_VERSION)
+  benchmark::AddCustomContext("once_stdlib", "libc++ " + std::to_string(_LIBCPP_VERSION));
+#elif defined(_GLIBCXX_RELEASE)
+  benchmark::AddCustomContext("once_stdlib", "libstdc++ " + std::to_string(_GLIBCXX_RELEASE));
+#endif
+#ifdef ONCE_BENCH_BUILD_TYPE
+  benchmark::AddCustomContext("once_build_type", ONCE_BENCH_BUILD_TYPE);
+#endif
+#if defined(__OPTIMIZE__) && defined(NDEBUG)
+  benchmark::AddCustomContext("once_optimized", "yes");
+#else
+  benchmark::AddCustomContext("once_optimized", "no");
+#endif
+}
+
+/// The body of every benchmark binary's main(), once its benchmarks are
+/// registered: a display `reporter` may replace the default console one.
+inline int run_benchmarks(int argc, char** argv, benchmark::BenchmarkReporter* reporter = nullptr) {
+  leave_single_threaded_mode();
+  add_build_context();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks(reporter);
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace bench
