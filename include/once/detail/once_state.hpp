@@ -75,8 +75,11 @@ class InitFrameScope {
 ///     kComplete  --reset / take, exclusive access only----> kEmpty
 ///
 /// The first successful initialization costs one CAS and one exchange, and no
-/// system call unless someone slept. After a failure every sleeper wakes; the
-/// first to claim the word runs its initializer and the others sleep again.
+/// system call unless someone slept. A thread that finds the word held first
+/// re-reads it a few times (spin_while_equal, wait.hpp) before it sets W and
+/// sleeps, so an initializer that is just finishing costs no system call on
+/// either side. After a failure every sleeper wakes; the first to claim the
+/// word runs its initializer and the others sleep again.
 class OnceState {
  public:
   constexpr OnceState() noexcept = default;
