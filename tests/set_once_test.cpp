@@ -22,17 +22,11 @@
 #include <stop_token>
 #endif
 
-#if defined(__linux__)
-#include <csignal>
-
-#include <sys/wait.h>
-#include <unistd.h>
-#endif
-
 #include <once/set_once.hpp>
 
 #include "catch.hpp"
 #include "coro.hpp"
+#include "death.hpp"
 #include "stress.hpp"
 #include "test_types.hpp"
 #include "thread_pool.hpp"
@@ -1024,38 +1018,16 @@ TEST_CASE("racing setters whose constructors throw at random", "[set_once][stres
 
 // ---- Precondition: no waiters at destruction -------------------------------------
 
-#if defined(__linux__) && defined(ONCE_ENABLE_ASSERTS) && ONCE_ENABLE_ASSERTS
+#if ONCE_TEST_CAN_FORK && defined(ONCE_ENABLE_ASSERTS) && ONCE_ENABLE_ASSERTS
 TEST_CASE("destroying a cell with a suspended waiter asserts (debug builds)", "[set_once][assert]") {
-  // A death test: the destruction runs in a forked child, whose stderr and
-  // exit status the parent checks.
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // The child dies by the library's abort, not by Catch's handler (which
-    // would report a failure of its own on stdout).
-    std::signal(SIGABRT, SIG_DFL);
-    ::dup2(pipe_fds[1], 2);
-    ::close(1);
+  const test::Death death = test::die_in_child([] {
     auto* cell = new once::SetOnce<int>;
     std::atomic<int> result{0};
     std::atomic<int> finished{0};
     await_value(*cell, result, finished);
     delete cell;  // must abort here
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::string output;
-  char buffer[256];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
-    output.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  CHECK(WIFSIGNALED(status));
-  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT));
-  CHECK(output.find("must not be destroyed while coroutines or threads wait on it") != std::string::npos);
+  });
+  CHECK(death.aborted);
+  CHECK(death.stderr_text.find("must not be destroyed while coroutines or threads wait on it") != std::string::npos);
 }
 #endif
