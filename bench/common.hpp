@@ -10,7 +10,24 @@
 #include <string>
 #include <thread>
 
+/// Forces inlining where a benchmark must measure the code as a caller's
+/// inlined copy of it, not as a call.
+#define ONCE_BENCH_INLINE [[gnu::always_inline]] inline
+
 namespace bench {
+
+/// Uses `value` (in a register) and tells the compiler that memory may have
+/// changed, so the next read must be done again from scratch. No instruction.
+ONCE_BENCH_INLINE void consume(int value) noexcept { __asm__ __volatile__("" : : "r"(value) : "memory"); }
+
+/// The CPU's spin-wait hint, for the benchmarks' own spin loops.
+ONCE_BENCH_INLINE void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
 
 /// Benchmarks of thread-safe code must run in a process that has threads.
 /// glibc and libstdc++ take shortcuts while a process has only ever had one

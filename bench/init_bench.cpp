@@ -74,23 +74,9 @@
 #include <once/once_cell.hpp>
 #include <once/once_lock.hpp>
 
-#define ONCE_BENCH_INLINE [[gnu::always_inline]] inline
-
 namespace {
 
 constexpr std::size_t kCells = 256;  // per batch, i.e. per benchmark iteration
-
-/// Uses `value` (in a register) and tells the compiler that memory may have
-/// changed. No instruction.
-ONCE_BENCH_INLINE void consume(int value) noexcept { __asm__ __volatile__("" : : "r"(value) : "memory"); }
-
-ONCE_BENCH_INLINE void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
 
 /// How many initializers this thread has run.
 thread_local std::int64_t t_inits = 0;
@@ -281,7 +267,7 @@ class SpinBarrier {
       if (spins % 1024 == 0) {
         std::this_thread::yield();
       } else {
-        cpu_relax();
+        bench::cpu_relax();
       }
     }
   }
@@ -298,7 +284,7 @@ void bm_init(benchmark::State& state) {
   const std::int64_t inits_before = t_inits;
   for (auto _ : state) {
     cells.renew(0, kCells);
-    for (std::size_t i = 0; i < kCells; ++i) consume(Peer::get_or_init(cells[i], static_cast<int>(i)));
+    for (std::size_t i = 0; i < kCells; ++i) bench::consume(Peer::get_or_init(cells[i], static_cast<int>(i)));
   }
   const double total_cells = static_cast<double>(state.iterations()) * static_cast<double>(kCells);
   state.counters["cells_per_iter"] = static_cast<double>(kCells);
@@ -330,7 +316,7 @@ void bm_contended_init(benchmark::State& state) {
   std::size_t j = 0;
   for (auto _ : state) {
     Batch<typename Peer::Cell>& cells = shared.batch[j % 2];
-    for (std::size_t i = 0; i < kCells; ++i) consume(Peer::get_or_init(cells[i], static_cast<int>(i)));
+    for (std::size_t i = 0; i < kCells; ++i) bench::consume(Peer::get_or_init(cells[i], static_cast<int>(i)));
     shared.barrier.arrive_and_wait();
     cells.renew(renew_begin, renew_end);
     ++j;

@@ -82,8 +82,6 @@
 #include <once/once_cell.hpp>
 #include <once/once_lock.hpp>
 
-#define ONCE_BENCH_INLINE [[gnu::always_inline]] inline
-
 namespace {
 
 constexpr std::size_t kReadsPerIteration = 16;
@@ -94,10 +92,6 @@ ONCE_BENCH_INLINE T* opaque(T* p) noexcept {
   __asm__ __volatile__("" : "+r"(p));
   return p;
 }
-
-/// Uses `value` (in a register) and tells the compiler that memory may have
-/// changed, so the next read must be done again from scratch.
-ONCE_BENCH_INLINE void consume(int value) noexcept { __asm__ __volatile__("" : : "r"(value) : "memory"); }
 
 /// Adds `value` to the accumulator in a way the compiler cannot reorder or
 /// fold: one add instruction, on a chain that runs through every read.
@@ -341,7 +335,7 @@ enum class Use { kIndependent, kChained };
 template <class Peer, Use use, std::size_t... I>
 ONCE_BENCH_INLINE void read_unrolled(typename Peer::Object*& object, int& accumulator, std::index_sequence<I...>) {
   if constexpr (use == Use::kIndependent) {
-    ((static_cast<void>(I), object = opaque(object), consume(Peer::read(object))), ...);
+    ((static_cast<void>(I), object = opaque(object), bench::consume(Peer::read(object))), ...);
   } else {
     ((static_cast<void>(I), object = opaque(object), accumulator = accumulate(accumulator, Peer::read(object))), ...);
   }
@@ -354,7 +348,7 @@ void bm_read(benchmark::State& state) {
   for (auto _ : state) {
     read_unrolled<Peer, use>(object, accumulator, std::make_index_sequence<kReadsPerIteration>{});
   }
-  consume(accumulator);
+  bench::consume(accumulator);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(kReadsPerIteration));
   state.counters["reads_per_iter"] = static_cast<double>(kReadsPerIteration);

@@ -64,14 +64,6 @@ using namespace std::chrono_literals;
 constexpr std::chrono::milliseconds kInitTime = 50ms;
 constexpr int kWaiters = 4;
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
 /// CPU time this thread has used, in seconds.
 double thread_cpu_seconds() noexcept {
   timespec ts{};
@@ -198,7 +190,7 @@ struct SpinOnce {
       cell.state.store(Cell::kDone, std::memory_order_release);
       return cell.value;
     }
-    while (cell.state.load(std::memory_order_acquire) != Cell::kDone) cpu_relax();
+    while (cell.state.load(std::memory_order_acquire) != Cell::kDone) bench::cpu_relax();
     return cell.value;
   }
 };

@@ -99,8 +99,8 @@ inline constexpr int kSpinsBeforeSleep = 16;
 inline std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
   for (int spin = 0; spin < kSpinsBeforeSleep; ++spin) {
     cpu_relax();
-    // Acquire: the caller may act on the new value (pairs with whatever
-    // release store the word's owner made; see the caller).
+    // Acquire: the caller acts on the new value as it would on a reload
+    // after sleeping (OnceState: pairs with complete() and roll_back()).
     const std::int32_t now = word.load(std::memory_order_acquire);
     if (now != expected) return now;
   }
