@@ -9,6 +9,7 @@
 
 #include "../errors.hpp"
 #include "config.hpp"
+#include "reentrancy.hpp"
 #include "wait.hpp"
 
 ONCE_NAMESPACE_BEGIN
@@ -24,42 +25,6 @@ inline constexpr std::int32_t kEmpty = 0;
 inline constexpr std::int32_t kRunning = 1;  // an initializer holds the cell
 inline constexpr std::int32_t kWaiters = 2;  // a thread may sleep on the word: notify when it changes
 inline constexpr std::int32_t kComplete = 4;
-
-// ---------------------------------------------------------------------------
-// Reentrancy detection.
-//
-// Every thread keeps a stack of the cells it is initializing at this moment,
-// linked through frames that live on the initializing call's own stack. A
-// call that finds a cell held by a running initializer consults it before
-// going to sleep: if this very thread holds the cell, sleeping would be a
-// deadlock, so it throws recursive_init_error instead. The cost is nothing in
-// the object and nothing on the read path: one push and pop per initializer
-// run, and a short walk only when a caller is about to block anyway.
-struct InitFrame {
-  const void* cell;
-  InitFrame* outer;
-};
-
-inline constinit thread_local InitFrame* innermost_init = nullptr;
-
-inline bool initializing_on_this_thread(const void* cell) noexcept {
-  for (const InitFrame* frame = innermost_init; frame != nullptr; frame = frame->outer) {
-    if (frame->cell == cell) return true;
-  }
-  return false;
-}
-
-/// Pushes `cell` on this thread's stack of running initializers for its scope.
-class InitFrameScope {
- public:
-  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init} { innermost_init = &frame_; }
-  ~InitFrameScope() { innermost_init = frame_.outer; }
-  InitFrameScope(const InitFrameScope&) = delete;
-  InitFrameScope& operator=(const InitFrameScope&) = delete;
-
- private:
-  InitFrame frame_;
-};
 
 // ---------------------------------------------------------------------------
 /// The thread-safe once state: a 4-byte word, blocking through wait.hpp.
@@ -80,10 +45,19 @@ class InitFrameScope {
 /// sleeps, so an initializer that is just finishing costs no system call on
 /// either side. After a failure every sleeper wakes; the first to claim the
 /// word runs its initializer and the others sleep again.
-class OnceState {
+///
+/// `Atom` is the atomic template the word is made of, and WaitOps<Atom> the
+/// wait layer it sleeps through: std::atomic and wait.hpp in every build but
+/// the model checker's (tests/model), which substitutes its own to run this
+/// very code under a scheduler that explores every interleaving.
+template <template <class> class Atom = std::atomic>
+class BasicOnceState {
+  using Word = Atom<std::int32_t>;
+  using Wait = WaitOps<Atom>;
+
  public:
-  constexpr OnceState() noexcept = default;
-  constexpr explicit OnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
+  constexpr BasicOnceState() noexcept = default;
+  constexpr explicit BasicOnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
 
   /// The read path: one acquire load, one compare with an immediate.
   ONCE_ALWAYS_INLINE bool is_complete() const noexcept {
@@ -127,7 +101,7 @@ class OnceState {
     std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
     for (;;) {
       if (state == kComplete) return true;
-      if (reached(deadline)) return false;
+      if (Wait::reached(deadline)) return false;
       state = sleep_once(state, &deadline);
     }
   }
@@ -135,13 +109,13 @@ class OnceState {
   /// Marks the word complete and wakes every sleeper. The initializer's
   /// commit, and OnceShared::store, which publishes without running one.
   void complete() noexcept {
-    WaitWord* const word = &word_;
+    Word* const word = &word_;
     // Release pairs with the acquire loads that test for kComplete
     // (is_complete, run_once, sleep_once): it publishes the value.
     const std::int32_t old = word->exchange(kComplete, std::memory_order_release);
     // A waiter that sees kComplete may destroy *this at once: from here on,
     // only the address is used, and only to wake the sleepers.
-    if ((old & kWaiters) != 0) notify_all(word);
+    if ((old & kWaiters) != 0) Wait::notify_all(word);
   }
 
   /// Exclusive access only (construction, assignment, take, reset).
@@ -158,14 +132,14 @@ class OnceState {
   /// complete() or roll_back(), even when the initializer throws.
   class Attempt {
    public:
-    explicit Attempt(OnceState& state) noexcept : state_(state), frame_(&state) {}
+    explicit Attempt(BasicOnceState& state) noexcept : state_(state), frame_(&state) {}
     ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
     Attempt(const Attempt&) = delete;
     Attempt& operator=(const Attempt&) = delete;
     void commit() noexcept { committed_ = true; }
 
    private:
-    OnceState& state_;
+    BasicOnceState& state_;
     InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
     bool committed_ = false;
   };
@@ -196,10 +170,10 @@ class OnceState {
   /// one of them can take over. Only clears kRunning: if OnceShared::store
   /// completed the word meanwhile, it stays complete.
   void roll_back() noexcept {
-    WaitWord* const word = &word_;
+    Word* const word = &word_;
     // Release pairs with the acquire claim in run_once.
     const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
-    if ((old & kWaiters) != 0) notify_all(word);
+    if ((old & kWaiters) != 0) Wait::notify_all(word);
   }
 
   /// Sleeps once while the word holds `state` (not complete), having first
@@ -216,7 +190,7 @@ class OnceState {
     // A short spin first: an initializer that is about to finish then
     // completes without a system call on either side. The acquire inside
     // pairs with complete() and roll_back().
-    if (const std::int32_t now = spin_while_equal(word_, state); now != state) return now;
+    if (const std::int32_t now = Wait::spin_while_equal(word_, state); now != state) return now;
     if ((state & kWaiters) == 0) {
       // The flag itself publishes nothing; it only obliges the completer to
       // notify. Acquire is for the failure case, where the fresh value may be
@@ -231,15 +205,17 @@ class OnceState {
     // atomically with going to sleep, so a completion between the flag and
     // the sleep is never lost.
     if (deadline == nullptr) {
-      detail::wait(word_, state);
+      Wait::wait(word_, state);
     } else {
-      detail::wait_until(word_, state, *deadline);
+      Wait::wait_until(word_, state, *deadline);
     }
     return word_.load(std::memory_order_acquire);  // pairs with complete()
   }
 
-  mutable WaitWord word_{kEmpty};
+  mutable Word word_{kEmpty};
 };
+
+using OnceState = BasicOnceState<>;
 
 // ---------------------------------------------------------------------------
 /// The single-threaded twin of OnceState, for OnceCell and LazyCell: the same

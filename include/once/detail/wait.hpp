@@ -177,5 +177,26 @@ inline void notify_all(WaitWord* word) noexcept { word->notify_all(); }
 
 #endif
 
+/// The wait layer as the state machines see it, for a word of type
+/// Atom<std::int32_t>. In every build this is the functions above on a
+/// std::atomic word; the model checker (tests/model) specializes it for its
+/// own atomic, so that it runs the real state machine code, sleeping and
+/// waking included, under its scheduler.
+template <template <class> class Atom>
+struct WaitOps;
+
+template <>
+struct WaitOps<std::atomic> {
+  static std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
+    return detail::spin_while_equal(word, expected);
+  }
+  static void wait(const WaitWord& word, std::int32_t expected) noexcept { detail::wait(word, expected); }
+  static void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+    detail::wait_until(word, expected, deadline);
+  }
+  static void notify_all(WaitWord* word) noexcept { detail::notify_all(word); }
+  static bool reached(const Deadline& deadline) noexcept { return detail::reached(deadline); }
+};
+
 }  // namespace detail
 ONCE_NAMESPACE_END
