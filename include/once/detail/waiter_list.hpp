@@ -298,6 +298,9 @@ class BasicWaiterList {
     return true;
   }
 
+  /// Back to empty, for take(): exclusive access only.
+  void reset_exclusive() noexcept { word_.store(0, std::memory_order_relaxed); }
+
   /// The word as it is now, for a thread about to sleep on it.
   std::uintptr_t load_acquire() const noexcept {
     return word_.load(std::memory_order_acquire);  // pairs with publish()
