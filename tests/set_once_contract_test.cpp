@@ -21,6 +21,8 @@
 #include <stop_token>
 #endif
 
+#include <optional>
+#include <utility>
 #include "catch.hpp"
 #include "coro.hpp"
 #include "death.hpp"
@@ -217,3 +219,80 @@ TEST_CASE("destroying a cell with a suspended coroutine asserts (debug builds)",
   CHECK(death.stderr_text.find("must not be destroyed while coroutines wait on it") != std::string::npos);
 }
 #endif
+
+// ---- 1.1: in place, take, const, rvalues ------------------------------------------
+
+namespace {
+constexpr once::SetOnce<int>* no_cell = nullptr;
+constinit once::SetOnce<int> born_full(std::in_place, 42);
+constinit once::SetOnce<void> born_set(std::in_place);
+
+template <class Cell>
+concept awaits_rvalue = requires(Cell&& cell) {
+  std::forward<Cell>(cell).operator co_await();
+};
+template <class Cell>
+concept async_waits_rvalue = requires(Cell&& cell) {
+  std::forward<Cell>(cell).async_wait(test::InlineExecutor{});
+};
+template <class Cell>
+concept claims_rvalue = requires(Cell&& cell) {
+  std::forward<Cell>(cell).claim();
+};
+template <class Cell>
+concept inits_rvalue = requires(Cell&& cell) {
+  std::forward<Cell>(cell).get_or_init([] { return 1; });
+};
+}  // namespace
+
+TEST_CASE("SetOnce(in_place, args...) is full from the start, constinit", "[set_once][contract]") {
+  CHECK(born_full.has_value());
+  CHECK(*born_full.get() == 42);
+  CHECK(born_full.wait() == 42);
+  CHECK_FALSE(born_full.set(1));
+  CHECK(born_set.has_value());
+  once::SetOnce<std::string> text(std::in_place, 3, 'x');
+  CHECK(*text.get() == "xxx");
+  static_cast<void>(no_cell);
+}
+
+TEST_CASE("take() empties the cell, which can be set again", "[set_once][contract]") {
+  once::SetOnce<test::MoveOnly> cell;
+  CHECK_FALSE(cell.take().has_value());
+  CHECK(cell.emplace(5));
+  std::optional<test::MoveOnly> out = cell.take();
+  REQUIRE(out.has_value());
+  CHECK(*out->value == 5);
+  CHECK_FALSE(cell.has_value());
+  CHECK(cell.emplace(6));
+  CHECK(*cell.get()->value == 6);
+}
+
+TEST_CASE("waits on a temporary are deleted, const ones too; const waits yield const", "[set_once][contract]") {
+  using Cell = once::SetOnce<int>;
+  STATIC_REQUIRE(awaits_rvalue<Cell&>);
+  STATIC_REQUIRE(!awaits_rvalue<Cell>);
+  STATIC_REQUIRE(!awaits_rvalue<const Cell>);
+  STATIC_REQUIRE(async_waits_rvalue<const Cell&>);
+  STATIC_REQUIRE(!async_waits_rvalue<Cell>);
+  STATIC_REQUIRE(!async_waits_rvalue<const Cell>);
+  STATIC_REQUIRE(claims_rvalue<Cell&>);
+  STATIC_REQUIRE(!claims_rvalue<Cell>);
+  STATIC_REQUIRE(!claims_rvalue<const Cell>);
+  STATIC_REQUIRE(!claims_rvalue<const Cell&>);  // claiming is mutation
+  STATIC_REQUIRE(inits_rvalue<Cell&>);
+  STATIC_REQUIRE(!inits_rvalue<Cell>);
+  STATIC_REQUIRE(!inits_rvalue<const Cell>);
+  STATIC_REQUIRE(!awaits_rvalue<once::SetOnce<void>>);
+  STATIC_REQUIRE(!claims_rvalue<once::SetOnce<void>>);
+  STATIC_REQUIRE(std::is_same_v<decltype(std::declval<const Cell&>().operator co_await().await_resume()), const int&>);
+  STATIC_REQUIRE(std::is_same_v<decltype(std::declval<Cell&>().operator co_await().await_resume()), int&>);
+  STATIC_REQUIRE(!std::is_copy_constructible_v<Cell::Claim> && std::is_move_constructible_v<Cell::Claim>);
+  STATIC_REQUIRE(!std::is_move_assignable_v<Cell::Claim>);
+}
+
+TEST_CASE("trivially destructible when T is", "[set_once][contract]") {
+  STATIC_REQUIRE(std::is_trivially_destructible_v<once::SetOnce<int>>);
+  STATIC_REQUIRE(std::is_trivially_destructible_v<once::SetOnce<void>>);
+  STATIC_REQUIRE(!std::is_trivially_destructible_v<once::SetOnce<std::string>>);
+}

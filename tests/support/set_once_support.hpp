@@ -5,7 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <coroutine>
+#include <exception>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <version>
 
@@ -89,3 +91,43 @@ test::Detached await_stoppable(once::SetOnce<int>& cell, std::stop_token token, 
 }
 }  // namespace
 #endif
+
+namespace test {
+
+/// Resumes at once, on the thread that completes the wait.
+struct InlineExecutor {
+  void operator()(std::coroutine_handle<> handle) const { handle.resume(); }
+};
+
+/// A coroutine the test owns: runs at once up to its first suspension, stays
+/// suspended at its end, and is destroyed by the test (or when this goes
+/// away), which is how task libraries cancel. An exception escaping the body
+/// is kept for the test to look at.
+class Owned {
+ public:
+  struct promise_type {
+    std::exception_ptr exception;
+    Owned get_return_object() noexcept { return Owned(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { exception = std::current_exception(); }
+  };
+
+  Owned(Owned&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  Owned& operator=(Owned&&) = delete;
+  ~Owned() {
+    if (handle_) handle_.destroy();
+  }
+
+  bool done() const noexcept { return handle_.done(); }
+  bool threw() const noexcept { return handle_.promise().exception != nullptr; }
+  /// Destroys the frame: the cancellation under test.
+  void destroy() noexcept { std::exchange(handle_, {}).destroy(); }
+
+ private:
+  explicit Owned(std::coroutine_handle<promise_type> handle) noexcept : handle_(handle) {}
+  std::coroutine_handle<promise_type> handle_;
+};
+
+}  // namespace test
