@@ -20,6 +20,7 @@
 #include <stop_token>
 #endif
 
+#include <optional>
 #include "catch.hpp"
 #include "coro.hpp"
 #include "death.hpp"
@@ -378,6 +379,147 @@ TEST_CASE("racing setters whose constructors throw at random", "[set_once][stres
       ++bad_rounds;
     }
   }
+  CHECK(bad_rounds == 0);
+}
+#endif
+
+#if defined(__cpp_lib_jthread)
+namespace {
+
+/// One round of the claim race: what each party saw.
+struct ClaimRound {
+  std::optional<once::SetOnce<int>> cell;
+  std::optional<std::stop_source> stop;
+  std::atomic<int> claimant{0};        // resumptions of the claiming coroutine
+  std::atomic<int> claim_outcome{-1};  // 0 cancelled, 1 held (and set 1), 2 saw the value
+  std::atomic<int> thread_set{-1};     // the thread's set(2): 1 stored, 0 declined
+  std::atomic<int> waiter{0};          // resumptions of the stoppable value waiter
+  std::atomic<int> waiter_saw{-1};     // 0 cancelled, else the value
+  std::atomic<int> plain{0};           // resumptions of the plain waiter
+  std::atomic<int> plain_saw{-1};
+};
+
+test::Detached claim_and_set(ClaimRound& round) {
+  auto claim = co_await round.cell->claim(round.stop->get_token());
+  if (claim) {
+    claim.set(1);
+    round.claim_outcome = 1;
+  } else {
+    round.claim_outcome = claim.cancelled() ? 0 : 2;
+  }
+  round.claimant.fetch_add(1);
+}
+
+test::Detached stoppable_waiter(ClaimRound& round) {
+  const int* value = co_await round.cell->async_wait(round.stop->get_token());
+  round.waiter_saw = value == nullptr ? 0 : *value;
+  round.waiter.fetch_add(1);
+}
+
+test::Detached plain_waiter(ClaimRound& round) {
+  round.plain_saw = co_await *round.cell;
+  round.plain.fetch_add(1);
+}
+
+}  // namespace
+
+TEST_CASE("claim, cancel and set race: one value, every waiter resumed once", "[set_once][stress][claim]") {
+  const int round_count = test::stress_rounds(100000);
+  ClaimRound round;
+  int bad_rounds = 0;
+  int held_rounds = 0;
+  int cancelled_rounds = 0;
+  const auto check = [&] {
+    const int value = *round.cell->get();
+    bool ok = round.claimant.load() == 1 && round.waiter.load() == 1 && round.plain.load() == 1;
+    ok = ok && (value == 1 || value == 2) && round.plain_saw.load() == value;
+    ok = ok && (round.waiter_saw.load() == 0 || round.waiter_saw.load() == value);
+    ok = ok && (round.claim_outcome.load() == 1) == (value == 1);  // the claimant set 1 iff it held
+    ok = ok && (round.thread_set.load() == 1) == (value == 2);
+    bad_rounds += ok ? 0 : 1;
+    held_rounds += round.claim_outcome.load() == 1 ? 1 : 0;
+    cancelled_rounds += round.claim_outcome.load() == 0 ? 1 : 0;
+  };
+  test::run_rounds(
+      3, round_count,
+      [&](int index) {
+        if (index > 0) check();
+        round.cell.reset();
+        round.cell.emplace();
+        round.stop.emplace();
+        round.claimant = 0;
+        round.claim_outcome = -1;
+        round.thread_set = -1;
+        round.waiter = 0;
+        round.waiter_saw = -1;
+        round.plain = 0;
+        round.plain_saw = -1;
+      },
+      [&](int index, int thread) {
+        jitter(index * 3 + thread);
+        switch (thread) {
+          case 0:
+            plain_waiter(round);
+            claim_and_set(round);
+            break;
+          case 1:
+            stoppable_waiter(round);
+            round.stop->request_stop();
+            break;
+          default:
+            round.thread_set = round.cell->set(2) ? 1 : 0;
+            break;
+        }
+      });
+  CHECK(bad_rounds == 0);
+  // Not assertions about the scheduler, just a record that the race went both ways.
+  INFO("rounds where the coroutine held the claim: " << held_rounds
+                                                     << ", where it was cancelled: " << cancelled_rounds);
+  CHECK(held_rounds + cancelled_rounds <= round_count);
+}
+
+TEST_CASE("claim handover races: a failing holder, claim waiters, a thread set()", "[set_once][stress][claim]") {
+  // The coroutine claims and fails (dropping the claim) while a thread's set()
+  // and a coroutine get_or_init wait for it: exactly one of them stores.
+  const int round_count = test::stress_rounds(20000);
+  std::optional<once::SetOnce<int>> cell;
+  std::atomic<int> inits{0};
+  std::atomic<int> thread_stored{0};
+  std::atomic<int> resumed{0};
+  int bad_rounds = 0;
+  test::run_rounds(
+      2, round_count,
+      [&](int index) {
+        if (index > 0) {
+          const int value = *cell->get();
+          const bool ok = resumed.load() == 2 && inits.load() + thread_stored.load() == 1 &&
+                          (value == 3) == (thread_stored.load() == 1) && (value == 4) == (inits.load() == 1);
+          bad_rounds += ok ? 0 : 1;
+        }
+        cell.reset();
+        cell.emplace();
+        inits = 0;
+        thread_stored = 0;
+        resumed = 0;
+      },
+      [&](int index, int thread) {
+        jitter(index + thread);
+        if (thread == 0) {
+          [](once::SetOnce<int>& c, std::atomic<int>& n) -> test::Detached {
+            { auto claim = co_await c.claim(); }  // dropped: hands over if it held it
+            n.fetch_add(1);
+          }(*cell, resumed);
+          [](once::SetOnce<int>& c, std::atomic<int>& calls, std::atomic<int>& n) -> test::Detached {
+            co_await c.get_or_init([&] {
+              calls.fetch_add(1);
+              return 4;
+            });
+            n.fetch_add(1);
+          }(*cell, inits, resumed);
+        } else {
+          if (cell->set(3)) thread_stored = 1;
+        }
+      });
   CHECK(bad_rounds == 0);
 }
 #endif
