@@ -63,98 +63,51 @@ concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::
 }  // namespace detail
 
 /// A value that is set once and awaited by any number of coroutines and
-/// threads: a one-shot event that carries a value (SetOnce<void>: no value).
+/// threads: a one-shot event that carries a value (SetOnce<void>: none), and
+/// an asynchronous OnceLock (claim, get_or_init).
 ///
 ///     once::SetOnce<Config> config;
-///     // consumers, coroutines:           Config& c = co_await config;
-///     //   or, resumed on a thread pool:  Config& c = co_await config.async_wait(pool_executor);
-///     //   or, threads:                   Config& c = config.wait();
-///     // the producer:                    config.set(load_config());
+///     Config& c = co_await config;                      // a coroutine
+///     Config& c = co_await config.async_wait(executor); // resumed through executor(handle)
+///     Config& c = config.wait();                        // a thread
+///     config.set(load_config());                        // the producer
 ///
-/// Members:
-///   set(value), emplace(args...)        store it if empty; true if this call did; every waiter is released
-///   has_value(), get()                  one acquire load; get() is nullptr while empty
-///   co_await cell                       T& (nothing for void); never suspends once set
-///   co_await cell.async_wait(executor)  T&, resumed through executor(std::coroutine_handle<>)
-///   co_await cell.async_wait(stop_token)            T* (bool for void): nullptr if stopped first
-///   co_await cell.async_wait(executor, stop_token)  the same, resumed through the executor
-///   wait()                              blocks a thread until set; T& (void for void)
-///   wait_for(duration), wait_until(time_point)   T* (bool for void), nullptr on timeout
+///     // An asynchronous initializer: one claimant runs it, a failed or
+///     // destroyed one hands the claim to the next.
+///     if (auto claim = co_await config.claim()) claim.set(co_await fetch_config());
+///     co_return *config.get();
 ///
-/// Where waiters resume. `set()` releases the waiters in the order they began
-/// to wait, before it returns:
-///  * `co_await cell` and `async_wait(stop_token)` resume inline, on the
-///    setting thread, inside set(), one after the other: the cheapest hand-off
-///    (tens of nanoseconds each), but set() returns only after every such
-///    coroutine has run to its next suspension point, and they all run on
-///    the setter's thread.
-///  * `async_wait(executor, ...)` calls `executor(handle)` instead: the
-///    executor (a thread pool's post, an asio-style `post`, a strand, ...)
-///    decides where the coroutine runs. The executor is moved out of the
-///    awaiter before the call, so it may also resume the handle at once. It
-///    must not throw: set() cannot report an exception and still release the
-///    other waiters, so one terminates the program (as does an exception that
-///    escapes a coroutine's resume(), i.e. an unhandled_exception that rethrows).
-///  * Threads blocked in wait(), wait_for() or wait_until() are woken by a
-///    futex wake on a word of their own; they sleep without burning CPU.
-/// A wait that begins after the cell is set never suspends or blocks: it
-/// continues at once on its own thread, whichever form it takes.
-/// Choose inline resumption for short continuations on a thread that may run
-/// them; choose an executor when the continuations are long, when they must
-/// run on particular threads, or when they chain (see recursion below).
-///
-/// Recursion depth. An inline-resumed waiter that itself sets another
-/// SetOnce resumes that cell's waiters from inside the first set(): a chain
-/// of N such hand-offs nests N set() calls on one stack, and a long enough
-/// chain (tens of thousands of links on an 8 MB stack, far fewer in
-/// sanitizer builds) overflows it. Resume through an executor to make the
-/// depth constant: each link then runs from the executor's own loop.
-///
-/// Cancellation (where the standard library has <stop_token>, i.e. where
-/// `__cpp_lib_jthread` is defined). `async_wait(stop_token)` yields nullptr
-/// (false for void) if stop is requested before the value comes. The
-/// cancelled waiter is unlinked from the cell at once, so it holds nothing
-/// of the cell's afterwards, and it is resumed exactly once even when
-/// request_stop() and set() race: whichever takes the waiter off the cell's
-/// list first decides the result. Without an executor the cancelled waiter
-/// resumes inline, inside request_stop(), on the thread that called it. With
-/// an executor, a cancellation goes through the executor too (called from
-/// inside request_stop()), so a coroutine that chose an executor only ever
-/// resumes where the executor puts it. If stop was requested before the
-/// co_await, the waiter does not suspend and yields nullptr, unless the cell
-/// is set, in which case the value wins.
-///
-/// Concurrent set() calls. Exactly one stores its value. A set() or emplace()
-/// that arrives while another is still constructing the value sleeps until
-/// that one finishes: then it returns false (and its argument was not moved
-/// from), or, if the other's constructor threw, it goes on to store its own.
-/// So a false return always means the cell holds a value. A constructor that
-/// throws leaves the cell empty, its waiters still waiting (none is released
-/// without a value), and the exception goes to its caller. A set() from inside
-/// the value's own constructor on the same cell throws recursive_init_error
-/// (so does wait()), where it would otherwise deadlock.
-///
-/// Timed waits never return nullptr before the deadline (steady_clock and
-/// system_clock deadlines are slept on by the kernel; other clocks are re-read
-/// after each wake-up) and return promptly once the value is set. A timed
-/// waiter whose deadline passes just as a set() takes the list of waiters
-/// belongs to that set(): it returns the value, as soon as set() reaches it.
-///
-/// Unsafe concurrently, and preconditions:
-///  * destroying the cell while any waiter is still pending: a coroutine that
-///    is suspended on it, a thread blocked on it, or a waiter that set() has
-///    released but not yet resumed (a coroutine resumed inline by set() may
-///    destroy the cell only if no other waiter of that set() is still to
-///    come). Destroying a cell with queued waiters asserts in debug builds;
-///  * destroying it while a set() or emplace() runs (also asserted);
-///  * letting the cell go away before a co_await on it has finished.
-///
-/// No allocation: each waiter's list node lives in its awaiter (in the
-/// coroutine frame) or on the waiting thread's stack. A set() with nobody
-/// waiting makes no system call: two atomic read-modify-writes (one for
-/// SetOnce<void>). `sizeof(SetOnce<void>) == sizeof(void*)`;
-/// `sizeof(SetOnce<int>) == 2 * sizeof(void*)`. `constinit` works. Neither
-/// copyable nor movable: waiters hold its address.
+/// Contract (rationale: docs/design.md, "SetOnce: one waiter list"):
+///  * set()/emplace() store the value if empty (true if this call did) and
+///    release every waiter, oldest first, before returning. One claim at a
+///    time constructs the value: a set() that finds it held sleeps until it
+///    ends, then returns false or, if the holder gave up, may take it over.
+///  * Inline waits (co_await, async_wait(token), claim(), get_or_init(f))
+///    resume on the releasing thread, inside set(), a stop request, or the
+///    call that hands a claim over (even a handle.destroy()). A chain of
+///    inline waiters that set further cells nests one set() per link: use
+///    an executor (constant depth) for long chains. Executors must not throw.
+///  * A claim released without a value (throw, drop, destroyed coroutine)
+///    goes to the oldest claim waiter alone; value waiters keep waiting.
+///  * Cancellation: destroying a coroutine suspended in any wait on the cell
+///    unlinks its node (and hands on a claim it held or was granted). A stop
+///    token cancels a wait the same way; it then yields nullptr (false for
+///    void, a claim with cancelled()), unless the value came first.
+///    Undefined: destroying a coroutine while another thread resumes it.
+///  * Stop-token overloads are templates: include <stop_token> before the
+///    first once header in a file that uses them.
+///  * Blocked threads sleep on the cell's word; one set() wakes them all with
+///    one system call. wait(token) wakes on request_stop() (no polling).
+///  * Reentrancy: set() or wait() from inside the value's constructor throws
+///    recursive_init_error. A thread blocking on a cell whose claim a
+///    coroutine on the same thread holds deadlocks (not detected).
+///  * Preconditions: no waiter may be pending when the cell is destroyed
+///    (asserted in debug builds for suspended coroutines, when T has a
+///    destructor); take() needs exclusive access.
+///  * Trivially destructible when T is (SetOnce<void> always), so a constinit
+///    global with a thread blocked on it at exit is left alone. No
+///    allocation: nodes live in awaiters and on waiting threads' stacks.
+///    Neither copyable nor movable.
 template <class T>
 class SetOnce : private detail::SetOnceBase<T> {
   static_assert(detail::cell_value<T>,
