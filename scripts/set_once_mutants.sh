@@ -43,7 +43,7 @@ EOF
 }
 
 mutant "an awaiter's destructor does not unlink its node" \
-  include/once/detail/set_once_awaiters.hpp "    switch (this->where()) {" "    switch (NodePlace::kNowhere) {" \
+  include/once/detail/set_once_awaiters.hpp "    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);" "" \
   set_once_cancel_test "[destroy]"
 mutant "a dropped claim does not wake the next claim waiter" \
   include/once/detail/waiter_list.hpp "    while (heir != nullptr && !heir->wants_claim) heir = heir->next;" \
@@ -63,8 +63,8 @@ mutant "handover to the newest claim waiter instead of the oldest" \
 mutant "set() does not wake threads sleeping on the list word" \
   include/once/detail/waiter_list.hpp "    if (threads_on_word) Wait::notify_all(word_address);" "    static_cast<void>(threads_on_word);" \
   set_once_wait_test
-mutant "set() does not move the waiters into its batch (a destroyed later waiter is resumed)" \
-  include/once/detail/waiter_list.hpp "      node->move_to(NodePlace::kInBatch);" "" \
+mutant "a waiter destroyed by an earlier waiter of the same set() is not unlinked from the batch" \
+  include/once/detail/waiter_list.hpp "      if (in != node) continue;" "      if (in != node || in == node) continue;" \
   set_once_cancel_test "[destroy]"
 mutant "a stop callback that does not wake a stopped thread" \
   include/once/detail/thread_parker.hpp "      if (list->dequeue(parker)) parker->wake_cancelled();" \

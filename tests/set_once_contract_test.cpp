@@ -251,7 +251,7 @@ TEST_CASE("SetOnce(in_place, args...) is full from the start, constinit", "[set_
   CHECK(born_full.wait() == 42);
   CHECK_FALSE(born_full.set(1));
   CHECK(born_set.has_value());
-  once::SetOnce<std::string> text(std::in_place, 3, 'x');
+  once::SetOnce<std::string> text(std::in_place, std::size_t{3}, 'x');
   CHECK(*text.get() == "xxx");
   static_cast<void>(no_cell);
 }

@@ -21,9 +21,6 @@
 
 namespace {
 
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-
 /// Busy work of a length that varies with `seed`: shifts the racing threads
 /// against each other from round to round.
 inline void jitter(int seed) {
@@ -34,10 +31,10 @@ inline void jitter(int seed) {
 
 /// Waits until `count` reaches `target`, up to `limit`. A lost wake-up shows
 /// up as a false here instead of a hang.
-inline bool reaches(const std::atomic<int>& count, int target, std::chrono::seconds limit = 60s) {
-  const auto give_up = Clock::now() + limit;
+inline bool reaches(const std::atomic<int>& count, int target, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
   while (count.load() < target) {
-    if (Clock::now() > give_up) return false;
+    if (std::chrono::steady_clock::now() > give_up) return false;
     std::this_thread::yield();
   }
   return true;

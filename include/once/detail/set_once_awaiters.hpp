@@ -134,18 +134,9 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
       // callback's destructor waits for it) before the node is looked at.
       if (registered_) on_stop_.callback.~Callback();
     }
-    switch (this->where()) {
-      case NodePlace::kQueued:
-        if (list_->dequeue(this)) break;
-        // A set() took it meanwhile (on this thread: see unlink_from_batch).
-        if (this->where() == NodePlace::kInBatch) unlink_from_batch<Atom>(this);
-        break;
-      case NodePlace::kInBatch:
-        unlink_from_batch<Atom>(this);
-        break;
-      case NodePlace::kNowhere:
-        break;
-    }
+    // Queued: take it back from the list, or else it sits in the batch of a
+    // set() that a coroutine this thread resumed is running (see unlink_from_batch).
+    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);
     if (grant_pending_) list_->release_claim();  // granted, but never resumed to take it
   }
 

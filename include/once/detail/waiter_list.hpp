@@ -30,26 +30,31 @@ namespace detail {
 enum class WakeReason : std::uint8_t { kSet, kClaimGranted };
 
 /// Where a node is. Written by whoever moves it (under the list's lock, or by
-/// the set() that owns its batch); read by the node's owner to learn whether
-/// it must unlink the node before destroying it.
+/// the set() that pops it from its batch); read by the node's owner to learn
+/// whether it must take the node back before destroying it.
 enum class NodePlace : std::int32_t {
   kNowhere = 0,  // never queued, taken back, or being woken
-  kQueued = 1,   // in the cell's list
-  kInBatch = 2,  // in the batch a set() detached and is waking
+  kQueued = 1,   // in the cell's list, or in a set()'s batch not yet popped
 };
 
 template <template <class> class Atom>
 struct BasicWaiterNode;
 
 /// The waiters a set() detached from the cell, in a frame on that set()'s
-/// stack: set() wakes them oldest first, popping each before waking it. A
-/// coroutine that set() resumed inline may destroy another coroutine still
-/// in the batch; that waiter's awaiter then unlinks itself from here, so the
-/// batch never leads set() to a destroyed node.
+/// stack: set() pops them oldest first and wakes each. A coroutine that
+/// set() resumed inline may destroy another coroutine still in the batch;
+/// that waiter's awaiter then unlinks itself from here (unlink_from_batch),
+/// so the batch never leads set() to a destroyed node. The batches being
+/// woken on a thread form a stack (a set() inside a resumed waiter nests).
 template <template <class> class Atom>
 struct WaiterBatch {
-  BasicWaiterNode<Atom>* head = nullptr;  // oldest; its `prev` is the newest
+  BasicWaiterNode<Atom>* head;  // the oldest not yet popped; `prev` of the head is stale
+  WaiterBatch* outer;
 };
+
+/// This thread's innermost batch being woken (null when none).
+template <template <class> class Atom>
+inline constinit thread_local WaiterBatch<Atom>* innermost_batch = nullptr;
 
 /// One waiter: lives in its awaiter (in the coroutine frame) or on a waiting
 /// thread's stack. The library never allocates one.
@@ -68,7 +73,6 @@ struct alignas(8) BasicWaiterNode {
   BasicWaiterNode* next = nullptr;
   BasicWaiterNode* prev = nullptr;
   WakeFn wake = nullptr;
-  WaiterBatch<Atom>* batch = nullptr;  // while place == kInBatch
   Atom<std::int32_t> place{static_cast<std::int32_t>(NodePlace::kNowhere)};
   bool wants_claim = false;  // a claim waiter: may be handed the claim
   bool is_thread = false;    // a thread's node (for the destructor's check)
@@ -96,14 +100,26 @@ void unlink(Node*& head, Node* node) noexcept {
   node->prev = nullptr;
 }
 
-/// Takes `node` out of the batch it sits in. Only the thread that runs the
-/// set() owning the batch may do this: a coroutine that set() resumed inline
-/// destroying another waiter of the same set() (see BasicWaiterList::publish).
+/// Takes `node` out of the batch of a set() that this thread is running, if
+/// it sits in one: a coroutine that set() resumed inline destroying another
+/// waiter of the same set(). Linear in the batch, and only ever needed in
+/// that case. A node in another thread's batch is not found (destroying it
+/// while that set() runs is undefined: it may be resumed at any moment).
 template <template <class> class Atom>
 void unlink_from_batch(BasicWaiterNode<Atom>* node) noexcept {
-  unlink(node->batch->head, node);
-  node->batch = nullptr;
-  node->move_to(NodePlace::kNowhere);
+  for (WaiterBatch<Atom>* batch = innermost_batch<Atom>; batch != nullptr; batch = batch->outer) {
+    for (BasicWaiterNode<Atom>* in = batch->head; in != nullptr; in = in->next) {
+      if (in != node) continue;
+      if (node == batch->head) {
+        batch->head = node->next;
+      } else {
+        node->prev->next = node->next;
+        if (node->next != nullptr) node->next->prev = node->prev;
+      }
+      node->move_to(NodePlace::kNowhere);
+      return;
+    }
+  }
 }
 
 /// What a claim attempt found.
@@ -144,8 +160,9 @@ enum class ClaimResult : std::uint8_t {
 ///  * from enqueue() until it leaves the list: the list (under kLocked);
 ///  * after dequeue() returned true: its waiter again (a cancellation, a
 ///    timeout, or the destructor of a suspended coroutine's awaiter);
-///  * after publish() moved it into its batch: that publish() call, until it
-///    pops the node and calls `wake`, which hands the node back;
+///  * after publish() detached the list into its batch: that publish() call,
+///    until it pops the node and calls `wake`, which hands the node back
+///    (the node's place still reads kQueued until popped);
 ///  * a claim waiter that release_claim() unlinked: that call, until `wake`.
 ///
 /// publish() and release_claim() never touch the list word after the store
@@ -233,7 +250,7 @@ class BasicWaiterList {
   bool dequeue(Node* node) noexcept {
     const std::uintptr_t word = lock();
     if (word == kSet) return false;
-    if (node->where() != NodePlace::kQueued) {  // handed the claim meanwhile
+    if (node->where() != NodePlace::kQueued) {  // handed the claim meanwhile, or never queued
       unlock(head_of(word), word);
       return false;
     }
@@ -274,26 +291,28 @@ class BasicWaiterList {
     Word* const word_address = &word_;
     const std::uintptr_t word = lock();
     if (word == kSet) return false;
-    WaiterBatch<Atom> batch{head_of(word)};
-    for (Node* node = batch.head; node != nullptr; node = node->next) {
-      node->batch = &batch;
-      node->move_to(NodePlace::kInBatch);
-    }
+    WaiterBatch<Atom> batch{head_of(word), innermost_batch<Atom>};
     // Release pairs with the acquire loads that test for kSet (is_set, lock,
-    // try_claim): the value, and the batch's place in each node, go with it.
+    // try_claim): the value goes with it.
     word_address->store(kSet, std::memory_order_release);
     // That store was the last access to the cell: the waiters woken below
     // may destroy it. From here on only the batch (this frame) and the nodes
     // are touched, and the word's address, to wake threads sleeping on it.
+    innermost_batch<Atom> = &batch;
     bool threads_on_word = false;
     while (Node* const node = batch.head) {
       // Pop before waking: the woken waiter may destroy its node at once,
       // and a coroutine resumed inline may unlink later nodes from the batch.
-      unlink(batch.head, node);
-      node->batch = nullptr;
+      batch.head = node->next;
+#if defined(__GNUC__) || defined(__clang__)
+      // The nodes are in as many coroutine frames: fetch the next one while
+      // this one's coroutine runs, instead of stalling on it afterwards.
+      __builtin_prefetch(batch.head);
+#endif
       node->move_to(NodePlace::kNowhere);
       threads_on_word |= node->wake(node, WakeReason::kSet);
     }
+    innermost_batch<Atom> = batch.outer;
     if (threads_on_word) Wait::notify_all(word_address);
     return true;
   }
