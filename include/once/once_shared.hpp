@@ -12,6 +12,7 @@
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/shared_slot.hpp"
+#include "detail/stop_wait.hpp"
 #include "errors.hpp"
 
 ONCE_NAMESPACE_BEGIN
@@ -39,6 +40,7 @@ ONCE_NAMESPACE_BEGIN
 ///   has_value()                 complete: as load() sees it (get() may see a winning store a moment earlier)
 ///   wait(), wait_for(d), wait_until(tp)
 ///                               block until some thread sets the slot: T&, or T* (nullptr on timeout)
+///   wait(stop_token)            as wait(), T*: nullptr if stop was requested first (prompt on request_stop)
 ///   take()                      the owning pointer, leaving the slot empty and settable again (exclusive access)
 ///   OnceShared(p)               explicit; full from the start (null p throws std::invalid_argument, as store)
 ///
@@ -257,6 +259,15 @@ class OnceShared {
     const bool complete =
         detail::until(deadline, [this](const detail::Deadline& d) { return slot_.state().wait_until(d); });
     return complete ? slot_.completed_pointer() : nullptr;
+  }
+
+  /// As wait(), until the value comes (T*) or a stop is requested on `token`
+  /// first (nullptr). A std::stop_token works wherever <stop_token> does;
+  /// see detail/stop_wait.hpp for other token types.
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    return detail::wait_unless_stopped(slot_.state(), token) ? slot_.completed_pointer() : nullptr;
   }
 
   /// Moves the owning pointer out and leaves the slot empty, ready to be set
