@@ -15,6 +15,7 @@
 #include "detail/stop_wait.hpp"
 #include "errors.hpp"
 
+ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
 
 /// A std::shared_ptr<T> slot that is set at most once and then read by any
@@ -292,3 +293,4 @@ static_assert(sizeof(OnceShared<int>) == 4 * sizeof(void*),
               "OnceShared is the published pointer, the state word (padded) and a shared_ptr: see the class comment");
 
 ONCE_NAMESPACE_END
+ONCE_STORAGE_WARNINGS_END
