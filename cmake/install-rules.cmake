@@ -1,6 +1,6 @@
 # Install rules: headers, the exported once::once target, and a package
 # config with a version file, so that consumers can write
-#   find_package(once 1.0 CONFIG REQUIRED)
+#   find_package(once 1.1 CONFIG REQUIRED)
 #   target_link_libraries(app PRIVATE once::once)
 include(CMakePackageConfigHelpers)
 
