@@ -2,7 +2,8 @@
 # config with a version file, so that consumers can write
 #   find_package(once 1.1 CONFIG REQUIRED)
 #   target_link_libraries(app PRIVATE once::once)
-# and a pkg-config file, once.pc (Meson's dependency('once'), Makefiles).
+# and a pkg-config file, once.pc (Meson's dependency('once'), Makefiles), and
+# the gdb pretty-printers.
 include(CMakePackageConfigHelpers)
 
 # A header-only package is the same on every architecture: it goes under
@@ -55,3 +56,8 @@ endif()
 configure_file("${PROJECT_SOURCE_DIR}/cmake/once.pc.in" "${PROJECT_BINARY_DIR}/once.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/once.pc" DESTINATION "${ONCE_INSTALL_PKGCONFIGDIR}")
 
+# ---- gdb pretty-printers ------------------------------------------------------
+# `source <prefix>/share/gdb/once_printers.py` in gdb. Not auto-loaded: gdb
+# auto-loads scripts per object file, and a header-only library has none of
+# its own (the types live in the user's program).
+install(FILES "${PROJECT_SOURCE_DIR}/share/gdb/once_printers.py" DESTINATION "${CMAKE_INSTALL_DATADIR}/gdb")

@@ -15,7 +15,7 @@ log="$work/install.log"
 cmake -S "$src" -B "$work/build" -DONCE_BUILD_TESTS=OFF -DONCE_BUILD_BENCHMARKS=OFF -DONCE_BUILD_EXAMPLES=OFF \
   "$@" > "$log" 2>&1 || { cat "$log"; exit 1; }
 cmake --install "$work/build" --prefix "$work/prefix" >> "$log" 2>&1 || { cat "$log"; exit 1; }
-for file in include/once/once.hpp share/pkgconfig/once.pc share/cmake/once/onceConfig.cmake; do
+for file in include/once/once.hpp share/pkgconfig/once.pc share/cmake/once/onceConfig.cmake share/gdb/once_printers.py; do
   test -f "$work/prefix/$file" || { echo "error: the install has no $file"; cat "$log"; exit 1; }
 done
 echo "installed into $work/prefix"
