@@ -71,6 +71,8 @@ int main() {
   lock_int.set(42);
   (void)*lazy_cell_forced;
   (void)*lazy_lock_forced;
+  // Used, so that no compiler drops them (a lambda's type gives them internal linkage).
+  if (lazy_cell_unforced.has_value() || lazy_lock_unforced.has_value()) return 1;
   shared_full.store(std::make_shared<int>(5));
   shared_keep = shared_full.load();
   set_full.set("done");
