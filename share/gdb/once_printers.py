@@ -131,6 +131,11 @@ class OnceSharedPrinter(_Printer):
 
     def __init__(self, value):
         super().__init__(value)
+        try:  # the publication protocol's members, in a detail::SharedSlot
+            value = value["slot_"]
+        except gdb.error:  # or in the OnceShared itself (1.0)
+            pass
+        self.value = value
         self.word = _once_state(value["state_"])
         self.pointer = value["ptr_"]
         self.address = _word(self.pointer)
@@ -168,6 +173,22 @@ def _use_count(shared):
         return None
 
 
+def _next_waiter(state_type):
+    """A function from a waiter node's address to the next one's: through the
+    node type's `next` member (a plain struct, or one templated on the atomic
+    so that a model checker can run the list), or, if gdb knows neither
+    name, through the node's first word, where `next` lives."""
+    namespace = _namespace(state_type) + "detail::"
+    for name in ("WaiterNode", "BasicWaiterNode<std::atomic>"):
+        try:
+            node = gdb.lookup_type(namespace + name).pointer()
+            return lambda address: int(gdb.Value(address).cast(node)["next"])
+        except gdb.error:
+            pass
+    word = gdb.lookup_type("void").pointer().pointer()
+    return lambda address: int(gdb.Value(address).cast(word).dereference())
+
+
 def decode_set_once(state):
     """What a detail::SetOnceState holds: (is_set, being_set, waiters).
 
@@ -184,14 +205,13 @@ def decode_set_once(state):
     if head == 0:
         return False, being_set, 0
     try:
-        node_type = gdb.lookup_type(_namespace(state.type) + "detail::WaiterNode").pointer()
-        node = gdb.Value(head).cast(node_type)
-        count = 0
-        while int(node) != 0 and count < MAX_WAITERS:
+        next_waiter = _next_waiter(state.type)
+        node, count = head, 0
+        while node != 0 and count < MAX_WAITERS:
             count += 1
-            node = node["next"]
-        return False, being_set, (count if int(node) == 0 else None)
-    except gdb.error:
+            node = next_waiter(node)
+        return False, being_set, (count if node == 0 else None)
+    except gdb.error:  # memory gdb cannot read: a corrupt list, or a core file without it
         return False, being_set, None
 
 
