@@ -39,6 +39,12 @@ EXPECTED = [
     ("probe::event_set", r"once::SetOnce<void> <set>"),
     ("probe::event_waited", r"once::SetOnce<void> <empty, 2 waiters>"),
 ]
+# With --once-flag (once/call_once.hpp exists).
+EXPECTED_ONCE_FLAG = [
+    ("probe::flag_done", r"once::OnceFlag <done>"),
+    ("probe::flag_not_done", r"once::OnceFlag <not done>"),
+    ("probe::flag_running", r"once::OnceFlag <running, threads waiting>"),
+]
 MARK = "@@print "
 
 
@@ -75,7 +81,10 @@ def main():
     parser.add_argument("--gdb", default="gdb")
     parser.add_argument("--program", required=True)
     parser.add_argument("--printers", required=True)
+    parser.add_argument("--once-flag", action="store_true", help="the program has OnceFlag objects")
     args = parser.parse_args()
+    if args.once_flag:
+        EXPECTED.extend(EXPECTED_ONCE_FLAG)
 
     output = run_gdb(args.gdb, args.program, args.printers)
     if "Breakpoint 1, " not in output:

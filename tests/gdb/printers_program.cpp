@@ -9,6 +9,9 @@
 #include <thread>
 
 #include <once/once.hpp>
+#if ONCE_GDB_TEST_ONCE_FLAG
+#include <once/call_once.hpp>
+#endif
 
 #include "coro.hpp"
 
@@ -34,6 +37,11 @@ once::SetOnce<int> set_waited;  // three coroutines wait
 once::SetOnce<std::string> set_full;
 once::SetOnce<void> event_set;
 once::SetOnce<void> event_waited;  // two coroutines wait
+#if ONCE_GDB_TEST_ONCE_FLAG
+once::OnceFlag flag_done;
+once::OnceFlag flag_not_done;
+once::OnceFlag flag_running;  // call_once runs, another thread sleeps on it
+#endif
 
 }  // namespace probe
 
@@ -44,15 +52,14 @@ namespace {
 
 /// The state word of a OnceLock: its first 4 bytes (detail/cell.hpp). The
 /// printers read the same word; here it tells when a sleeper has flagged it.
+/// (OnceFlag's too: it is one OnceState.)
 template <class Lock>
 std::int32_t state_word(const Lock& lock) {
   return reinterpret_cast<const std::atomic<std::int32_t>*>(&lock)->load();
 }
 
-void wait_for_word(const once::OnceLock<std::string>& lock, std::int32_t word) {
-  while (state_word(lock) != word) std::this_thread::yield();
-}
-void wait_for_word(const once::OnceLock<int>& lock, std::int32_t word) {
+template <class Lock>
+void wait_for_word(const Lock& lock, std::int32_t word) {
   while (state_word(lock) != word) std::this_thread::yield();
 }
 
@@ -95,6 +102,13 @@ int main() {
   wait_for_word(lock_running, 1 | 2);  // kRunning | kWaiters: the sleeper has flagged the word
   std::thread waiter([] { (void)lock_waited.wait(); });
   wait_for_word(lock_waited, 2);  // kEmpty | kWaiters
+#if ONCE_GDB_TEST_ONCE_FLAG
+  once::call_once(flag_done, [] {});
+  std::thread flag_caller([&] { once::call_once(flag_running, [&] { release.wait(); }); });
+  while (state_word(flag_running) == 0) std::this_thread::yield();
+  std::thread flag_sleeper([] { once::call_once(flag_running, [] {}); });
+  wait_for_word(flag_running, 1 | 2);
+#endif
 
   once_gdb_marker();
 
@@ -103,6 +117,10 @@ int main() {
   initializer.join();
   sleeper.join();
   waiter.join();
+#if ONCE_GDB_TEST_ONCE_FLAG
+  flag_caller.join();
+  flag_sleeper.join();
+#endif
   set_waited.set(1);
   event_waited.set();
   return (sum == 3 && events == 2 && *lock_running.get() == "late") ? 0 : 1;
