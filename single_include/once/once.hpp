@@ -31,11 +31,11 @@
 //
 // Umbrella header: every public type of the library.
 
-// ---- once/errors.hpp ---------------------------------------------------------
-//
-// The exception types the library throws.
+// ---- once/call_once.hpp ------------------------------------------------------
 
-#include <stdexcept>
+#include <chrono>
+#include <type_traits>
+#include <utility>
 
 // ---- once/detail/config.hpp --------------------------------------------------
 //
@@ -139,6 +139,363 @@ ONCE_NAMESPACE_END
 #else
 #define ONCE_ASSERT(cond, rule) static_cast<void>(0)
 #endif
+// ---- once/detail/deadline.hpp ------------------------------------------------
+//
+// From std::chrono durations and time points to the Deadline that wait.hpp
+// sleeps until: rounded up (a timeout never comes early) and saturated (a
+// huge timeout never overflows into the past).
+
+#include <cstdint>
+#include <limits>
+#include <ratio>
+
+// ---- once/detail/wait.hpp ----------------------------------------------------
+//
+// The one place where the library sleeps and wakes: wait, wait_until and
+// notify_all on a 4-byte state word.
+//
+// Two backends, chosen at compile time (see ONCE_FUTEX_WAIT in config.hpp):
+//
+//  * Linux: the futex system call directly on the word, private to the
+//    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
+//    interrupted and resumed never drifts: steady_clock deadlines sleep on
+//    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
+//    changes to the wall clock, as the standard asks of system_clock waits).
+//
+//  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
+//    notify_all. The standard has no timed atomic wait, so a timed wait polls
+//    the word with a bounded exponential backoff: from 1 us doubling to 1 ms.
+//    A timed waiter on this backend therefore notices a change up to about
+//    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
+//    by notify_all as usual.
+//
+// Every function here may return spuriously: callers re-check their word.
+// The conversions from std::chrono types to a Deadline are in deadline.hpp,
+// so that the headers that never wait with a timeout do not pay for <chrono>.
+
+#include <atomic>
+
+#if ONCE_FUTEX_WAIT
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#else
+#include <chrono>
+#include <thread>
+#endif
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// The word every blocking type sleeps on. Exactly a 4-byte int: that is what
+/// a futex is, and what libstdc++ and libc++ wait on without a proxy table.
+using WaitWord = std::atomic<std::int32_t>;
+static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
+
+/// A test hook: with ONCE_COUNT_WAIT_CALLS defined (in a test program's only
+/// translation unit that includes the library), every sleep and every wake
+/// below, each one a system call on the futex backend, is counted here.
+#if defined(ONCE_COUNT_WAIT_CALLS)
+struct WaitCallCounts {
+  std::atomic<long> sleeps{0};
+  std::atomic<long> wakes{0};
+};
+inline WaitCallCounts wait_call_counts;
+#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, std::memory_order_relaxed)
+#else
+#define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
+#endif
+
+/// The two clocks a deadline can be kept on. Any other clock is mapped onto
+/// the steady one by `until` (deadline.hpp).
+enum class WaitClock : bool { kSteady, kSystem };
+
+/// An absolute deadline: nanoseconds since the epoch of `clock`, saturated to
+/// the range of std::int64_t (so `time_point::max()` means "never").
+struct Deadline {
+  WaitClock clock;
+  std::int64_t ns;
+};
+
+/// The current time on `clock`, in nanoseconds since its epoch: the same
+/// clocks as std::chrono::steady_clock and system_clock (CLOCK_MONOTONIC and
+/// CLOCK_REALTIME on Linux), read without <chrono>.
+inline std::int64_t now_ns(WaitClock clock) noexcept {
+#if ONCE_FUTEX_WAIT
+  ::timespec now{};
+  ::clock_gettime(clock == WaitClock::kSteady ? CLOCK_MONOTONIC : CLOCK_REALTIME, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(now.tv_nsec);
+#else
+  using namespace std::chrono;
+  return clock == WaitClock::kSteady ? duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()
+                                     : duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+#endif
+}
+
+inline bool reached(const Deadline& deadline) noexcept { return now_ns(deadline.clock) >= deadline.ns; }
+
+/// Tells the CPU that this thread is spinning on a memory location.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/// How many times a thread about to sleep first re-reads its word. An
+/// initializer that is just finishing (a contended first initialization)
+/// then completes without either side making a system call: measured in
+/// bench/init_bench.cpp, two threads racing through fresh OnceLocks went
+/// from 28 to 20 ns per cell, with no further gain from 64 or 256. It is a
+/// few hundred nanoseconds of CPU at most, negligible next to a sleep.
+inline constexpr int kSpinsBeforeSleep = 16;
+
+/// The bounded spin before a sleep: returns as soon as `word` no longer
+/// holds `expected` (with the new value), or `expected` after the last spin.
+inline std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
+  for (int spin = 0; spin < kSpinsBeforeSleep; ++spin) {
+    cpu_relax();
+    // Acquire: the caller acts on the new value as it would on a reload
+    // after sleeping (OnceState: pairs with complete() and roll_back()).
+    const std::int32_t now = word.load(std::memory_order_acquire);
+    if (now != expected) return now;
+  }
+  return expected;
+}
+
+#if ONCE_FUTEX_WAIT
+
+// 32-bit targets take 64-bit time through futex_time64; 64-bit ones through futex.
+#if defined(SYS_futex_time64) && !defined(__LP64__)
+struct FutexTimespec {
+  std::int64_t tv_sec;
+  std::int64_t tv_nsec;
+};
+inline constexpr long kSysFutex = SYS_futex_time64;
+#else
+using FutexTimespec = ::timespec;
+inline constexpr long kSysFutex = SYS_futex;
+#endif
+
+inline void futex_wait(const WaitWord& word, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+  // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
+  // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
+  // which every caller does.
+  ONCE_COUNT_WAIT_CALL(sleeps);
+  static_cast<void>(
+      ::syscall(kSysFutex, static_cast<const void*>(&word), op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
+}
+
+/// Sleeps while `word == expected`, until woken (or spuriously).
+inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  futex_wait(word, expected, FUTEX_WAIT_PRIVATE, nullptr);
+}
+
+/// As `wait`, but returns by `deadline` at the latest.
+inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  if (deadline.ns <= 0) return;  // before the clock's epoch: long past
+  FutexTimespec abs_time{};
+  abs_time.tv_sec = static_cast<decltype(abs_time.tv_sec)>(deadline.ns / 1'000'000'000);
+  abs_time.tv_nsec = static_cast<decltype(abs_time.tv_nsec)>(deadline.ns % 1'000'000'000);
+  const int op = FUTEX_WAIT_BITSET_PRIVATE | (deadline.clock == WaitClock::kSystem ? FUTEX_CLOCK_REALTIME : 0);
+  futex_wait(word, expected, op, &abs_time);
+}
+
+/// Wakes every thread sleeping on `word`. Takes the address, not a reference,
+/// and never reads through it: the caller's object may already have been
+/// destroyed by a waiter that saw the new value before this call.
+inline void notify_all(WaitWord* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  static_cast<void>(
+      ::syscall(kSysFutex, static_cast<const void*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
+}
+
+#else  // portable backend
+
+inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
+  word.wait(expected, std::memory_order_relaxed);
+}
+
+inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  using namespace std::chrono;
+  constexpr nanoseconds kMaxBackoff = milliseconds(1);
+  nanoseconds backoff = microseconds(1);
+  while (word.load(std::memory_order_relaxed) == expected) {
+    const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
+    if (remaining <= 0) return;
+    ONCE_COUNT_WAIT_CALL(sleeps);
+    std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
+    backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
+  }
+}
+
+// Like std::atomic::notify_all, which it calls: libstdc++ and libc++ use only
+// the address here (to find the waiters), so the caller's object may already
+// be gone, as with the futex backend.
+inline void notify_all(WaitWord* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  word->notify_all();
+}
+
+#endif
+
+/// The wait layer as the state machines see it, for a word of type
+/// Atom<std::int32_t>. In every build this is the functions above on a
+/// std::atomic word; the model checker (tests/model) specializes it for its
+/// own atomic, so that it runs the real state machine code, sleeping and
+/// waking included, under its scheduler.
+template <template <class> class Atom>
+struct WaitOps;
+
+template <>
+struct WaitOps<std::atomic> {
+  static std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
+    return detail::spin_while_equal(word, expected);
+  }
+  static void wait(const WaitWord& word, std::int32_t expected) noexcept { detail::wait(word, expected); }
+  static void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+    detail::wait_until(word, expected, deadline);
+  }
+  static void notify_all(WaitWord* word) noexcept { detail::notify_all(word); }
+  static bool reached(const Deadline& deadline) noexcept { return detail::reached(deadline); }
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Clock>
+inline constexpr bool kIsWaitClock =
+    std::is_same_v<Clock, std::chrono::steady_clock> || std::is_same_v<Clock, std::chrono::system_clock>;
+
+/// `d` in whole nanoseconds, rounded up (a deadline must never come early) and
+/// saturated instead of overflowing: `hours::max()` or `duration<double>(1e300)`
+/// become `INT64_MAX` nanoseconds, some 292 years, which is "never" here.
+template <class Rep, class Period>
+constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period>& d) noexcept {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  // The range test is done in long double, which holds every in-range value
+  // closely enough; the margin keeps rounding from crossing the boundary.
+  constexpr long double kLimit = 9.2e18L;
+  const long double ns = std::chrono::duration<long double, std::nano>(d).count();
+  if (!(ns < kLimit)) return kMax;  // also catches NaN: a NaN deadline never comes
+  if (ns <= -kLimit) return kMin;
+  if constexpr (std::is_floating_point_v<Rep>) {
+    auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
+    return whole < ns ? whole + 1 : whole;
+  } else {
+    return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
+  }
+}
+
+template <class Clock, class Duration>
+requires kIsWaitClock<Clock>
+constexpr Deadline to_deadline(const std::chrono::time_point<Clock, Duration>& tp) noexcept {
+  return {std::is_same_v<Clock, std::chrono::steady_clock> ? WaitClock::kSteady : WaitClock::kSystem,
+          ceil_ns_saturated(tp.time_since_epoch())};
+}
+
+/// The steady-clock deadline `d` from now, saturated.
+template <class Rep, class Period>
+Deadline deadline_after(const std::chrono::duration<Rep, Period>& d) noexcept {
+  const std::int64_t now = now_ns(WaitClock::kSteady);  // >= 0: nanoseconds since boot
+  const std::int64_t wait = ceil_ns_saturated(d);
+  const std::int64_t ns =
+      wait > std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + wait;
+  return {WaitClock::kSteady, ns};
+}
+
+/// Runs `wait_with_deadline(Deadline) -> bool` (true: the awaited condition
+/// holds; false: the deadline passed) against a time point on any clock.
+/// Steady and system time points go straight through; for any other clock the
+/// remaining time is re-measured on that clock after each steady-clock wait,
+/// so the result never comes before `tp` by `Clock`'s own reckoning.
+template <class Clock, class Duration, class WaitWithDeadline>
+bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&& wait_with_deadline) {
+  if constexpr (kIsWaitClock<Clock>) {
+    return wait_with_deadline(to_deadline(tp));
+  } else {
+    for (;;) {
+      const auto now = Clock::now();
+      if (now >= tp) return wait_with_deadline(Deadline{WaitClock::kSteady, 0});  // checks once, never sleeps
+      if (wait_with_deadline(deadline_after(tp - now))) return true;
+    }
+  }
+}
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+// ---- once/detail/invoke.hpp --------------------------------------------------
+//
+// INVOKE (std::invoke's rules) without <functional>, which costs more to
+// compile than the rest of call_once.hpp: callables, pointers to member
+// functions and to data members, on an object, a pointer (or anything
+// dereferenceable) or a std::reference_wrapper.
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// std::reference_wrapper<U>, recognised by its shape (a one-parameter
+/// template with `type` = U and `U& get()`), so <functional> is not needed.
+template <class T>
+inline constexpr bool kIsReferenceWrapper = false;
+
+template <template <class> class Wrapper, class U>
+requires requires(const Wrapper<U>& wrapper) {
+  requires std::is_same_v<typename Wrapper<U>::type, U>;
+  requires std::is_same_v<decltype(wrapper.get()), U&>;
+}
+inline constexpr bool kIsReferenceWrapper<Wrapper<U>> = true;
+
+/// The object a pointer to a member of `Class` applies to, given `t1`.
+template <class Class, class T1>
+constexpr decltype(auto) member_target(T1&& t1) noexcept {
+  using Object = std::remove_cvref_t<T1>;
+  if constexpr (std::is_base_of_v<Class, Object>) {
+    return std::forward<T1>(t1);
+  } else if constexpr (kIsReferenceWrapper<Object>) {
+    return t1.get();
+  } else {
+    return *std::forward<T1>(t1);
+  }
+}
+
+template <class F, class... Args>
+constexpr decltype(auto) invoke(F&& f, Args&&... args) {
+  using Callable = std::remove_cvref_t<F>;
+  if constexpr (std::is_member_function_pointer_v<Callable>) {
+    return [&]<class Class, class Member, class T1, class... Rest>(Member Class::*pointer, T1&& t1,
+                                                                   Rest&&... rest) -> decltype(auto) {
+      return (member_target<Class>(std::forward<T1>(t1)).*pointer)(std::forward<Rest>(rest)...);
+    }(f, std::forward<Args>(args)...);
+  } else if constexpr (std::is_member_object_pointer_v<Callable>) {
+    return [&]<class Class, class Member, class T1>(Member Class::*pointer, T1&& t1) -> decltype(auto) {
+      return (member_target<Class>(std::forward<T1>(t1)).*pointer);
+    }(f, std::forward<Args>(args)...);
+  } else {
+    return std::forward<F>(f)(std::forward<Args>(args)...);
+  }
+}
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+// ---- once/detail/once_state.hpp ----------------------------------------------
+//
+// The one state machine behind every type in the library.
+
+// ---- once/errors.hpp ---------------------------------------------------------
+//
+// The exception types the library throws.
+
+#include <stdexcept>
 
 ONCE_NAMESPACE_BEGIN
 
@@ -153,10 +510,16 @@ ONCE_NAMESPACE_BEGIN
 /// The cell is left as it was: the outer initialization goes on, and if the
 /// error escapes the initializer, the cell is empty and can be retried.
 /// Built with -fno-exceptions, the library prints the message and aborts.
+///
+/// The single-threaded OnceCell and LazyCell have no way to tell reentrancy
+/// from another thread initializing the same cell at that moment (a misuse:
+/// they are not thread-safe), so their message names both.
 class recursive_init_error : public std::logic_error {
  public:
   recursive_init_error()
       : std::logic_error("once: recursive initialization: a cell's initializer needs the value of that same cell") {}
+  /// With `what` as the message.
+  explicit recursive_init_error(const char* what) : std::logic_error(what) {}
 };
 
 // ====================== End of public interface ======================
@@ -171,6 +534,21 @@ namespace detail {
 #endif
 }
 
+/// A single-threaded cell found mid-initialization by a call that would need
+/// its value: reentrancy, or a second thread using the cell (see above).
+[[noreturn]] ONCE_COLD inline void throw_single_threaded_cell_busy() {
+#define ONCE_DETAIL_CELL_BUSY                                                                                   \
+  "a single-threaded cell (OnceCell, LazyCell) is already being initialized: either its initializer needs the " \
+  "value of that same cell (recursive initialization), or another thread is using the cell at the same time, "  \
+  "which OnceCell and LazyCell do not allow (share a OnceLock or LazyLock between threads instead)"
+#if ONCE_HAS_EXCEPTIONS
+  throw recursive_init_error("once: " ONCE_DETAIL_CELL_BUSY);
+#else
+  fail(ONCE_DETAIL_CELL_BUSY, __FILE__, __LINE__);
+#endif
+#undef ONCE_DETAIL_CELL_BUSY
+}
+
 [[noreturn]] ONCE_COLD inline void throw_invalid_argument(const char* what) {
 #if ONCE_HAS_EXCEPTIONS
   throw std::invalid_argument(what);
@@ -181,11 +559,576 @@ namespace detail {
 
 }  // namespace detail
 ONCE_NAMESPACE_END
+// ---- once/detail/reentrancy.hpp ----------------------------------------------
+// SPDX-License-Identifier: MIT
+//
+// Reentrancy detection: each thread's stack of the cells it is initializing.
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+// Every thread keeps a stack of the cells it is initializing at this moment,
+// linked through frames that live on the initializing call's own stack. A
+// call that finds a cell held by a running initializer consults it before
+// going to sleep: if this very thread holds the cell, sleeping would be a
+// deadlock, so it throws recursive_init_error instead. The cost is nothing in
+// the object and nothing on the read path: one push and pop per initializer
+// run, and a short walk only when a caller is about to block anyway.
+struct InitFrame {
+  const void* cell;
+  InitFrame* outer;
+};
+
+inline constinit thread_local InitFrame* innermost_init = nullptr;
+
+inline bool initializing_on_this_thread(const void* cell) noexcept {
+  for (const InitFrame* frame = innermost_init; frame != nullptr; frame = frame->outer) {
+    if (frame->cell == cell) return true;
+  }
+  return false;
+}
+
+/// Pushes `cell` on this thread's stack of running initializers for its scope.
+class InitFrameScope {
+ public:
+  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init} { innermost_init = &frame_; }
+  ~InitFrameScope() { innermost_init = frame_.outer; }
+  InitFrameScope(const InitFrameScope&) = delete;
+  InitFrameScope& operator=(const InitFrameScope&) = delete;
+
+ private:
+  InitFrame frame_;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+// ---------------------------------------------------------------------------
+// The state word's values, shared by OnceState and its single-threaded twin.
+//
+// kComplete is a value of its own, never combined with a flag, so the read
+// path compares against one immediate. kEmpty is zero so that an empty cell
+// with static storage duration sits in .bss.
+inline constexpr std::int32_t kEmpty = 0;
+inline constexpr std::int32_t kRunning = 1;  // an initializer holds the cell
+inline constexpr std::int32_t kWaiters = 2;  // a thread may sleep on the word: notify when it changes
+inline constexpr std::int32_t kComplete = 4;
+// The other 28 bits count stop requests that woke the word's sleepers (a
+// wrapping counter; only ever changed while the word is not kComplete).
+inline constexpr std::int32_t kWakeUnit = 8;
+inline constexpr std::int32_t kWakeCount = ~(kWakeUnit - 1) & 0x7fffffff;
+
+// ---------------------------------------------------------------------------
+/// The thread-safe once state: a 4-byte word, blocking through wait.hpp.
+///
+/// Transitions (W is the kWaiters flag; it may accompany kEmpty or kRunning):
+///
+///     kEmpty[+W] --claim (CAS, one thread wins)-----------> kRunning[+W]
+///     kRunning   --a waiter sets W, then sleeps-----------> kRunning+W
+///     kEmpty     --wait() sets W, then sleeps-------------> kEmpty+W
+///     kRunning[+W] --initializer succeeds: exchange-------> kComplete   (notify if W)
+///     kRunning[+W] --initializer throws or declines-------> kEmpty[+W]  (notify if W)
+///     anything   --complete() from outside (OnceShared)---> kComplete   (notify if W)
+///     kComplete  --reset / take, exclusive access only----> kEmpty
+///     not kComplete --a waiter gives up (timeout, stop)---> the same without W (notify if W)
+///     not kComplete --a stop request (wake_sleepers)------> the wake count + 1 (notify if W)
+///
+/// The first successful initialization costs one CAS and one exchange, and no
+/// system call unless someone slept. A thread that finds the word held first
+/// re-reads it a few times (spin_while_equal, wait.hpp) before it sets W and
+/// sleeps, so an initializer that is just finishing costs no system call on
+/// either side. After a failure every sleeper wakes; the first to claim the
+/// word runs its initializer and the others sleep again.
+///
+/// W means "someone may sleep": it is set by sleepers and cleared only by
+/// the transitions above, so a waiter that gives up must not leave it behind
+/// (the next completion would make a system call for nobody). It cannot tell
+/// whether others still sleep, so it clears W and wakes them all; they set W
+/// again before sleeping on. Giving up thus costs that waiter one wake call
+/// when W was set, and each other sleeper one spurious wake-up, and the
+/// first initialization with nobody waiting still makes no system call.
+///
+/// The wake count lets a stop request end a wait without polling: the stop
+/// callback bumps it (changing the word) and wakes the sleepers, so a waiter
+/// that checked its token just before the request either is woken or finds
+/// the word changed when the kernel re-checks it on the way to sleep.
+///
+/// `Atom` is the atomic template the word is made of, and WaitOps<Atom> the
+/// wait layer it sleeps through: std::atomic and wait.hpp in every build but
+/// the model checker's (tests/model), which substitutes its own to run this
+/// very code under a scheduler that explores every interleaving.
+template <template <class> class Atom = std::atomic>
+class BasicOnceState {
+  using Word = Atom<std::int32_t>;
+  using Wait = WaitOps<Atom>;
+
+ public:
+  constexpr BasicOnceState() noexcept = default;
+  constexpr explicit BasicOnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
+
+  /// The read path: one acquire load, one compare with an immediate.
+  ONCE_ALWAYS_INLINE bool is_complete() const noexcept {
+    // Acquire pairs with the release exchange in complete(): whoever sees
+    // kComplete also sees everything the initializer wrote, the value first.
+    return word_.load(std::memory_order_acquire) == kComplete;
+  }
+
+  /// Runs `init()` (returning bool: true = commit, false = decline) on this
+  /// thread if the word is not complete and nobody else is running one;
+  /// otherwise sleeps until it is complete, or until the running initializer
+  /// fails and this thread can try its own. Returns whether this call's
+  /// `init` ran and committed. An exception from `init` rolls the state back
+  /// and propagates.
+  template <class Init>
+  bool initialize(Init& init) {
+    return run_once(&init, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
+  }
+
+  /// Blocks until complete. Throws recursive_init_error if this thread holds
+  /// the word (the caller is inside the initializer it would wait for).
+  ONCE_COLD void wait() const {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    while (state != kComplete) state = sleep_once(state, nullptr);
+  }
+
+  /// Blocks until complete, for a caller that knows completion is imminent:
+  /// another thread has already committed to calling complete() and runs no
+  /// user code before it (OnceShared: a store or initializer that has won
+  /// the pointer CAS and is taking its reference in). Unlike wait(), it makes
+  /// no reentrancy check and so never throws: this thread may be running the
+  /// word's initializer, but it is not the thread that will complete the
+  /// word, so sleeping cannot deadlock.
+  ONCE_COLD void wait_for_imminent_complete() const noexcept {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    while (state != kComplete) state = sleep_once_unchecked(state, nullptr);
+  }
+
+  /// As wait(), giving up once `deadline` has passed. Returns is_complete().
+  ONCE_COLD bool wait_until(const Deadline& deadline) const {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    for (;;) {
+      if (state == kComplete) return true;
+      if (Wait::reached(deadline)) return give_up(state);
+      state = sleep_once(state, &deadline);
+    }
+  }
+
+  /// As wait(), also returning (false) once `stop.stop_requested()`. The
+  /// caller has registered wake_sleepers() as the stop's callback, before
+  /// calling this, so that a request made while this thread sleeps wakes it.
+  template <class Stop>
+  ONCE_COLD bool wait_unless_stopped(const Stop& stop) const {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    for (;;) {
+      if (state == kComplete) return true;  // complete and stopped both: the value wins
+      if (stop.stop_requested()) return give_up(state);
+      state = sleep_once(state, nullptr);
+    }
+  }
+
+  /// A stop request's callback: makes every sleeper's wait return, without
+  /// changing what the word means (it bumps the wake count). Does nothing
+  /// once complete.
+  void wake_sleepers() const noexcept {
+    Word* const word = &word_;
+    std::int32_t state = word->load(std::memory_order_relaxed);
+    std::int32_t bumped = 0;
+    do {
+      if (state == kComplete) return;
+      const auto next = static_cast<std::uint32_t>(state) + static_cast<std::uint32_t>(kWakeUnit);  // wraps
+      bumped = (state & ~kWakeCount) | (static_cast<std::int32_t>(next & 0x7fffffffU) & kWakeCount);
+      // Release pairs with the acquire reload in sleep_once (and the spin's):
+      // a waiter that sees the bumped word also sees its stop request, which
+      // happened before this callback ran.
+    } while (!word->compare_exchange_weak(state, bumped, std::memory_order_release, std::memory_order_relaxed));
+    if ((state & kWaiters) != 0) Wait::notify_all(word);
+  }
+
+  /// Marks the word complete and wakes every sleeper. The initializer's
+  /// commit, and OnceShared::store, which publishes without running one.
+  void complete() noexcept {
+    Word* const word = &word_;
+    // Release pairs with the acquire loads that test for kComplete
+    // (is_complete, run_once, sleep_once): it publishes the value.
+    const std::int32_t old = word->exchange(kComplete, std::memory_order_release);
+    // A waiter that sees kComplete may destroy *this at once: from here on,
+    // only the address is used, and only to wake the sleepers.
+    if ((old & kWaiters) != 0) Wait::notify_all(word);
+  }
+
+  /// Exclusive access only (construction, assignment, take, reset).
+  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, std::memory_order_relaxed); }
+
+  /// For precondition checks: an initializer holds the word.
+  bool is_running() const noexcept { return (word_.load(std::memory_order_relaxed) & kRunning) != 0; }
+
+ private:
+  using InitFn = bool (*)(void* context);
+
+  /// The initializer's claim on the word, for as long as it runs: it sits on
+  /// this thread's stack of running initializers, and it always ends in
+  /// complete() or roll_back(), even when the initializer throws.
+  class Attempt {
+   public:
+    explicit Attempt(BasicOnceState& state) noexcept : state_(state), frame_(&state) {}
+    ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
+    Attempt(const Attempt&) = delete;
+    Attempt& operator=(const Attempt&) = delete;
+    void commit() noexcept { committed_ = true; }
+
+   private:
+    BasicOnceState& state_;
+    InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
+    bool committed_ = false;
+  };
+
+  ONCE_COLD bool run_once(void* context, InitFn init) {
+    // Acquire pairs with complete() (seeing kComplete means the value is
+    // there) and with roll_back() (a failed attempt's writes are visible to
+    // the next one).
+    std::int32_t state = word_.load(std::memory_order_acquire);
+    for (;;) {
+      if (state == kComplete) return false;
+      if ((state & kRunning) == 0) {
+        // The claim keeps the waiters flag, so the commit still wakes them.
+        if (word_.compare_exchange_weak(state, state | kRunning, std::memory_order_acquire,
+                                        std::memory_order_acquire)) {
+          Attempt attempt(*this);
+          const bool committed = init(context);
+          if (committed) attempt.commit();
+          return committed;
+        }
+        continue;  // lost the race or failed spuriously; `state` holds the fresh value
+      }
+      state = sleep_once(state, nullptr);
+    }
+  }
+
+  /// A waiter that stops waiting before completion: takes W off the word (it
+  /// may have set it itself) and, if it was there, wakes the sleepers so
+  /// those still waiting set it again. Returns whether the word turned out
+  /// complete after all.
+  bool give_up(std::int32_t state) const noexcept {
+    Word* const word = &word_;
+    for (;;) {
+      if (state == kComplete) return true;
+      if ((state & kWaiters) == 0) return false;
+      // W publishes nothing (see sleep_once). Acquire is for the failure
+      // case: a kComplete found there is reported, and the caller then reads
+      // the value (pairs with complete()).
+      if (word->compare_exchange_weak(state, state & ~kWaiters, std::memory_order_acquire, std::memory_order_acquire)) {
+        Wait::notify_all(word);
+        return false;
+      }
+    }
+  }
+
+  /// Back to kEmpty after a failed or declined initializer, waking sleepers so
+  /// one of them can take over. Only clears kRunning: if OnceShared::store
+  /// completed the word meanwhile, it stays complete.
+  void roll_back() noexcept {
+    Word* const word = &word_;
+    // Release pairs with the acquire claim in run_once.
+    const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
+    if ((old & kWaiters) != 0) Wait::notify_all(word);
+  }
+
+  /// Sleeps once while the word holds `state` (not complete), having first
+  /// made sure the flag that makes a completer wake us is set. Returns the
+  /// word's new value. Never sleeps on an initializer running on this thread.
+  std::int32_t sleep_once(std::int32_t state, const Deadline* deadline) const {
+    if ((state & kRunning) != 0 && initializing_on_this_thread(this)) throw_recursive_init_error();
+    return sleep_once_unchecked(state, deadline);
+  }
+
+  /// sleep_once without the reentrancy check, for a caller that knows the
+  /// thread that will change the word is not this one.
+  std::int32_t sleep_once_unchecked(std::int32_t state, const Deadline* deadline) const noexcept {
+    // A short spin first: an initializer that is about to finish then
+    // completes without a system call on either side. The acquire inside
+    // pairs with complete() and roll_back().
+    if (const std::int32_t now = Wait::spin_while_equal(word_, state); now != state) return now;
+    if ((state & kWaiters) == 0) {
+      // The flag itself publishes nothing; it only obliges the completer to
+      // notify. Acquire is for the failure case, where the fresh value may be
+      // kComplete (and GCC rejects a failure order stronger than success's).
+      if (!word_.compare_exchange_strong(state, state | kWaiters, std::memory_order_acquire,
+                                         std::memory_order_acquire)) {
+        return state;
+      }
+      state |= kWaiters;
+    }
+    // The kernel (or std::atomic::wait) re-checks the word against `state`
+    // atomically with going to sleep, so a completion between the flag and
+    // the sleep is never lost.
+    if (deadline == nullptr) {
+      Wait::wait(word_, state);
+    } else {
+      Wait::wait_until(word_, state, *deadline);
+    }
+    return word_.load(std::memory_order_acquire);  // pairs with complete()
+  }
+
+  mutable Word word_{kEmpty};
+};
+
+using OnceState = BasicOnceState<>;
+
+// ---------------------------------------------------------------------------
+/// The single-threaded twin of OnceState, for OnceCell and LazyCell: the same
+/// states without atomics or sleeping. Finding an initializer running means
+/// reentrancy, or a misuse this word cannot tell from it: another thread
+/// initializing the cell at the same time. The error names both.
+class LocalOnceState {
+ public:
+  constexpr LocalOnceState() noexcept = default;
+  constexpr explicit LocalOnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
+
+  ONCE_ALWAYS_INLINE bool is_complete() const noexcept { return word_ == kComplete; }
+
+  template <class Init>
+  bool initialize(Init& init) {
+    if (word_ == kComplete) return false;
+    if (word_ == kRunning) throw_single_threaded_cell_busy();
+    word_ = kRunning;
+    const RollBackUnlessComplete guard{word_};
+    const bool committed = init();
+    if (committed) word_ = kComplete;
+    return committed;
+  }
+
+  void set_exclusive(bool complete) noexcept { word_ = complete ? kComplete : kEmpty; }
+  bool is_running() const noexcept { return word_ == kRunning; }
+
+ private:
+  struct RollBackUnlessComplete {
+    std::int32_t& word;
+    ~RollBackUnlessComplete() {
+      if (word != kComplete) word = kEmpty;
+    }
+  };
+
+  std::int32_t word_ = kEmpty;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+// ---- once/detail/stop_wait.hpp -----------------------------------------------
+//
+// Blocking waits that a stop token can cancel, without <stop_token>.
+//
+// The `wait(token)` overloads are templates constrained on stop_token_like:
+// a type with stop_requested(), stop_possible() and a matching callback type
+// (the callback RAII object that runs a function when stop is requested).
+// That keeps <stop_token> out of the library's headers: only a program that
+// passes a std::stop_token compiles one, and it has included <stop_token>
+// already. The callback type is found as:
+//   * Token::callback_type<F>, the spelling of C++26's std::stop_token and
+//     of a user's own token types;
+//   * std::stop_callback<F> for std::stop_token, which is declared (not
+//     defined) below when the standard library has it (__cpp_lib_jthread;
+//     libc++ 14 does not, and there the overloads accept only tokens of the
+//     first kind).
+//
+// The waiter registers a callback that calls the state's wake_sleepers()
+// (detail/once_state.hpp: it changes the word and wakes its sleepers), then
+// waits until complete or stopped. A request before the registration runs
+// the callback inline; one after it wakes the sleeper at once (one futex
+// wake-up, no polling). An untimed wait() never sees any of this.
+
+#include <version>
+
+// The declarations a std::stop_token overload needs, as the standard library
+// itself spells them (its own namespace macros), so they name the same
+// entities that <stop_token> defines, whichever header comes first.
+// clang-format off
+#if defined(__cpp_lib_jthread) && defined(__GLIBCXX__)
+namespace std _GLIBCXX_VISIBILITY(default) {
+_GLIBCXX_BEGIN_NAMESPACE_VERSION
+class stop_token;
+template <typename Callback>
+class stop_callback;
+_GLIBCXX_END_NAMESPACE_VERSION
+}  // namespace std
+#define ONCE_HAS_STD_STOP_TOKEN 1
+#elif defined(__cpp_lib_jthread) && defined(_LIBCPP_VERSION)
+_LIBCPP_BEGIN_NAMESPACE_STD
+class stop_token;
+template <class Callback>
+class stop_callback;
+_LIBCPP_END_NAMESPACE_STD
+#define ONCE_HAS_STD_STOP_TOKEN 1
+#else
+#define ONCE_HAS_STD_STOP_TOKEN 0
+#endif
+// clang-format on
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// The callback a waiter registers on its token: wakes the state's sleepers.
+template <class State>
+struct WakeOnStop {
+  const State* state;
+  void operator()() const noexcept { state->wake_sleepers(); }
+};
+
+/// The RAII callback type of `Token` for a callback `F`; no `type` member if
+/// `Token` has none this library knows.
+template <class Token, class F>
+struct stop_callback_of {};
+
+template <class Token, class F>
+requires requires { typename Token::template callback_type<F>; }
+struct stop_callback_of<Token, F> {
+  using type = typename Token::template callback_type<F>;
+};
+
+#if ONCE_HAS_STD_STOP_TOKEN
+template <class F>
+struct stop_callback_of<std::stop_token, F> {
+  using type = std::stop_callback<F>;
+};
+#endif
+
+template <class Token, class F>
+using stop_callback_t = typename stop_callback_of<Token, F>::type;
+
+/// A stop token this library can wait on: std::stop_token, or a type with
+/// the same members and a `callback_type<F>` member template.
+template <class Token>
+concept stop_token_like = requires(const Token& token) {
+  static_cast<bool>(token.stop_requested());
+  static_cast<bool>(token.stop_possible());
+  typename stop_callback_of<Token, void (*)()>::type;
+};
+
+/// Waits on `state` (a BasicOnceState) until it is complete (true) or a stop
+/// is requested on `token` first (false). A token on which no stop can be
+/// requested makes this the plain wait().
+template <class State, stop_token_like Token>
+ONCE_COLD bool wait_unless_stopped(const State& state, const Token& token) {
+  if (!token.stop_possible()) {
+    state.wait();
+    return true;
+  }
+  // Registered before the first check of the token: a request from here on
+  // wakes this thread; one made before runs the callback right here.
+  const stop_callback_t<Token, WakeOnStop<State>> on_stop(token, WakeOnStop<State>{&state});
+  return state.wait_unless_stopped(token);
+  // on_stop's destructor waits for a callback running on another thread, so
+  // the state outlives every wake_sleepers() call made for this waiter.
+}
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+
+ONCE_NAMESPACE_BEGIN
+
+namespace detail {
+struct OnceFlagAccess;
+}  // namespace detail
+
+/// The drop-in for std::once_flag: a flag that some call_once completes.
+///
+///     static once::once_flag flag;                 // or constinit once::OnceFlag at namespace scope
+///     once::call_once(flag, init, args...);        // as std::call_once
+///
+/// - call_once(flag, f, args...) runs std::invoke(f, args...) unless the flag
+///   is complete. Exactly one caller runs at a time; the others sleep (no
+///   spinning) until it returns, then return too.
+/// - f throws: the flag stays incomplete, the exception goes to that caller,
+///   and one sleeping caller runs its own f in turn (std::call_once's rule).
+/// - call_once on the same flag from inside f, directly or through a cycle of
+///   flags and cells on one thread: recursive_init_error (std: deadlock).
+///   Under -fno-exceptions it aborts with a message.
+/// - is_completed(): one acquire load. wait(), wait_for(d), wait_until(tp)
+///   block until a call_once completes (true) or the deadline passes
+///   (false); wait(stop_token) returns false if stop was requested first.
+/// - 4 bytes; constexpr constructor (constinit works); trivially
+///   destructible; neither copyable nor movable, like std::once_flag, so a
+///   class that holds one does not copy "done" along with its other members.
+class OnceFlag {
+ public:
+  constexpr OnceFlag() noexcept = default;
+  OnceFlag(const OnceFlag&) = delete;
+  OnceFlag& operator=(const OnceFlag&) = delete;
+
+  /// Whether some call_once on this flag has returned normally.
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool is_completed() const noexcept { return state_.is_complete(); }
+
+  /// Blocks until complete. Throws recursive_init_error from inside this
+  /// flag's own call_once.
+  void wait() const {
+    if (!is_completed()) state_.wait();
+  }
+
+  /// As wait(), giving up after `timeout` (steady_clock). Returns is_completed().
+  template <class Rep, class Period>
+  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    return is_completed() || state_.wait_until(detail::deadline_after(timeout));
+  }
+
+  /// As wait(), giving up once `deadline` has passed on `Clock`. Returns is_completed().
+  template <class Clock, class Duration>
+  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    return is_completed() ||
+           detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
+  }
+
+  /// As wait(), returning false if a stop is requested on `token` first (it
+  /// wakes this waiter at once). A std::stop_token works wherever
+  /// <stop_token> does (not on libc++ 14); other tokens: detail/stop_wait.hpp.
+  template <detail::stop_token_like Token>
+  bool wait(const Token& token) const {
+    return is_completed() || detail::wait_unless_stopped(state_, token);
+  }
+
+  // ====================== End of public interface ======================
+
+ private:
+  friend struct detail::OnceFlagAccess;
+  detail::OnceState state_;
+};
+
+/// The std spelling.
+using once_flag = OnceFlag;
+
+static_assert(sizeof(OnceFlag) == 4, "OnceFlag is one 4-byte state word");
+static_assert(std::is_trivially_destructible_v<OnceFlag>, "OnceFlag is trivially destructible");
+
+namespace detail {
+
+struct OnceFlagAccess {
+  static OnceState& state(OnceFlag& flag) noexcept { return flag.state_; }
+};
+
+template <class F, class... Args>
+ONCE_COLD void call_once_slow(OnceFlag& flag, F&& f, Args&&... args) {
+  auto init = [&]() -> bool {
+    detail::invoke(std::forward<F>(f), std::forward<Args>(args)...);
+    return true;
+  };
+  OnceFlagAccess::state(flag).initialize(init);
+}
+
+}  // namespace detail
+
+/// Runs `std::invoke(f, args...)` unless `flag` is complete; see OnceFlag.
+/// On a complete flag: one acquire load and a branch, inlined.
+template <class F, class... Args>
+requires std::is_invocable_v<F, Args...> ONCE_ALWAYS_INLINE void call_once(OnceFlag& flag, F&& f, Args&&... args) {
+  if (!flag.is_completed()) [[unlikely]]
+    detail::call_once_slow(flag, std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+ONCE_NAMESPACE_END
 // ---- once/lazy_cell.hpp ------------------------------------------------------
 
 #include <concepts>
-#include <type_traits>
-#include <utility>
 
 // ---- once/detail/lazy.hpp ----------------------------------------------------
 //
@@ -560,496 +1503,6 @@ class Lazy {
 ONCE_NAMESPACE_END
 // ---- once/once_cell.hpp ------------------------------------------------------
 
-// ---- once/detail/once_state.hpp ----------------------------------------------
-//
-// The one state machine behind every type in the library.
-
-#include <atomic>
-#include <cstdint>
-
-// ---- once/detail/reentrancy.hpp ----------------------------------------------
-// SPDX-License-Identifier: MIT
-//
-// Reentrancy detection: each thread's stack of the cells it is initializing.
-
-ONCE_NAMESPACE_BEGIN
-namespace detail {
-
-// Every thread keeps a stack of the cells it is initializing at this moment,
-// linked through frames that live on the initializing call's own stack. A
-// call that finds a cell held by a running initializer consults it before
-// going to sleep: if this very thread holds the cell, sleeping would be a
-// deadlock, so it throws recursive_init_error instead. The cost is nothing in
-// the object and nothing on the read path: one push and pop per initializer
-// run, and a short walk only when a caller is about to block anyway.
-struct InitFrame {
-  const void* cell;
-  InitFrame* outer;
-};
-
-inline constinit thread_local InitFrame* innermost_init = nullptr;
-
-inline bool initializing_on_this_thread(const void* cell) noexcept {
-  for (const InitFrame* frame = innermost_init; frame != nullptr; frame = frame->outer) {
-    if (frame->cell == cell) return true;
-  }
-  return false;
-}
-
-/// Pushes `cell` on this thread's stack of running initializers for its scope.
-class InitFrameScope {
- public:
-  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init} { innermost_init = &frame_; }
-  ~InitFrameScope() { innermost_init = frame_.outer; }
-  InitFrameScope(const InitFrameScope&) = delete;
-  InitFrameScope& operator=(const InitFrameScope&) = delete;
-
- private:
-  InitFrame frame_;
-};
-
-}  // namespace detail
-ONCE_NAMESPACE_END
-// ---- once/detail/wait.hpp ----------------------------------------------------
-//
-// The one place where the library sleeps and wakes: wait, wait_until and
-// notify_all on a 4-byte state word.
-//
-// Two backends, chosen at compile time (see ONCE_FUTEX_WAIT in config.hpp):
-//
-//  * Linux: the futex system call directly on the word, private to the
-//    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
-//    interrupted and resumed never drifts: steady_clock deadlines sleep on
-//    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
-//    changes to the wall clock, as the standard asks of system_clock waits).
-//
-//  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
-//    notify_all. The standard has no timed atomic wait, so a timed wait polls
-//    the word with a bounded exponential backoff: from 1 us doubling to 1 ms.
-//    A timed waiter on this backend therefore notices a change up to about
-//    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
-//    by notify_all as usual.
-//
-// Every function here may return spuriously: callers re-check their word.
-// The conversions from std::chrono types to a Deadline are in deadline.hpp,
-// so that the headers that never wait with a timeout do not pay for <chrono>.
-
-#if ONCE_FUTEX_WAIT
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <climits>
-#else
-#include <chrono>
-#include <thread>
-#endif
-
-ONCE_NAMESPACE_BEGIN
-namespace detail {
-
-/// The word every blocking type sleeps on. Exactly a 4-byte int: that is what
-/// a futex is, and what libstdc++ and libc++ wait on without a proxy table.
-using WaitWord = std::atomic<std::int32_t>;
-static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
-
-/// The two clocks a deadline can be kept on. Any other clock is mapped onto
-/// the steady one by `until` (deadline.hpp).
-enum class WaitClock : bool { kSteady, kSystem };
-
-/// An absolute deadline: nanoseconds since the epoch of `clock`, saturated to
-/// the range of std::int64_t (so `time_point::max()` means "never").
-struct Deadline {
-  WaitClock clock;
-  std::int64_t ns;
-};
-
-/// The current time on `clock`, in nanoseconds since its epoch: the same
-/// clocks as std::chrono::steady_clock and system_clock (CLOCK_MONOTONIC and
-/// CLOCK_REALTIME on Linux), read without <chrono>.
-inline std::int64_t now_ns(WaitClock clock) noexcept {
-#if ONCE_FUTEX_WAIT
-  ::timespec now{};
-  ::clock_gettime(clock == WaitClock::kSteady ? CLOCK_MONOTONIC : CLOCK_REALTIME, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(now.tv_nsec);
-#else
-  using namespace std::chrono;
-  return clock == WaitClock::kSteady ? duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()
-                                     : duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
-#endif
-}
-
-inline bool reached(const Deadline& deadline) noexcept { return now_ns(deadline.clock) >= deadline.ns; }
-
-/// Tells the CPU that this thread is spinning on a memory location.
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
-/// How many times a thread about to sleep first re-reads its word. An
-/// initializer that is just finishing (a contended first initialization)
-/// then completes without either side making a system call: measured in
-/// bench/init_bench.cpp, two threads racing through fresh OnceLocks went
-/// from 28 to 20 ns per cell, with no further gain from 64 or 256. It is a
-/// few hundred nanoseconds of CPU at most, negligible next to a sleep.
-inline constexpr int kSpinsBeforeSleep = 16;
-
-/// The bounded spin before a sleep: returns as soon as `word` no longer
-/// holds `expected` (with the new value), or `expected` after the last spin.
-inline std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
-  for (int spin = 0; spin < kSpinsBeforeSleep; ++spin) {
-    cpu_relax();
-    // Acquire: the caller acts on the new value as it would on a reload
-    // after sleeping (OnceState: pairs with complete() and roll_back()).
-    const std::int32_t now = word.load(std::memory_order_acquire);
-    if (now != expected) return now;
-  }
-  return expected;
-}
-
-#if ONCE_FUTEX_WAIT
-
-// 32-bit targets take 64-bit time through futex_time64; 64-bit ones through futex.
-#if defined(SYS_futex_time64) && !defined(__LP64__)
-struct FutexTimespec {
-  std::int64_t tv_sec;
-  std::int64_t tv_nsec;
-};
-inline constexpr long kSysFutex = SYS_futex_time64;
-#else
-using FutexTimespec = ::timespec;
-inline constexpr long kSysFutex = SYS_futex;
-#endif
-
-inline void futex_wait(const WaitWord& word, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
-  // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
-  // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
-  // which every caller does.
-  static_cast<void>(
-      ::syscall(kSysFutex, static_cast<const void*>(&word), op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
-}
-
-/// Sleeps while `word == expected`, until woken (or spuriously).
-inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
-  futex_wait(word, expected, FUTEX_WAIT_PRIVATE, nullptr);
-}
-
-/// As `wait`, but returns by `deadline` at the latest.
-inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
-  if (deadline.ns <= 0) return;  // before the clock's epoch: long past
-  FutexTimespec abs_time{};
-  abs_time.tv_sec = static_cast<decltype(abs_time.tv_sec)>(deadline.ns / 1'000'000'000);
-  abs_time.tv_nsec = static_cast<decltype(abs_time.tv_nsec)>(deadline.ns % 1'000'000'000);
-  const int op = FUTEX_WAIT_BITSET_PRIVATE | (deadline.clock == WaitClock::kSystem ? FUTEX_CLOCK_REALTIME : 0);
-  futex_wait(word, expected, op, &abs_time);
-}
-
-/// Wakes every thread sleeping on `word`. Takes the address, not a reference,
-/// and never reads through it: the caller's object may already have been
-/// destroyed by a waiter that saw the new value before this call.
-inline void notify_all(WaitWord* word) noexcept {
-  static_cast<void>(
-      ::syscall(kSysFutex, static_cast<const void*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
-}
-
-#else  // portable backend
-
-inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
-  word.wait(expected, std::memory_order_relaxed);
-}
-
-inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
-  using namespace std::chrono;
-  constexpr nanoseconds kMaxBackoff = milliseconds(1);
-  nanoseconds backoff = microseconds(1);
-  while (word.load(std::memory_order_relaxed) == expected) {
-    const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
-    if (remaining <= 0) return;
-    std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
-    backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
-  }
-}
-
-// Like std::atomic::notify_all, which it calls: libstdc++ and libc++ use only
-// the address here (to find the waiters), so the caller's object may already
-// be gone, as with the futex backend.
-inline void notify_all(WaitWord* word) noexcept { word->notify_all(); }
-
-#endif
-
-/// The wait layer as the state machines see it, for a word of type
-/// Atom<std::int32_t>. In every build this is the functions above on a
-/// std::atomic word; the model checker (tests/model) specializes it for its
-/// own atomic, so that it runs the real state machine code, sleeping and
-/// waking included, under its scheduler.
-template <template <class> class Atom>
-struct WaitOps;
-
-template <>
-struct WaitOps<std::atomic> {
-  static std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
-    return detail::spin_while_equal(word, expected);
-  }
-  static void wait(const WaitWord& word, std::int32_t expected) noexcept { detail::wait(word, expected); }
-  static void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
-    detail::wait_until(word, expected, deadline);
-  }
-  static void notify_all(WaitWord* word) noexcept { detail::notify_all(word); }
-  static bool reached(const Deadline& deadline) noexcept { return detail::reached(deadline); }
-};
-
-}  // namespace detail
-ONCE_NAMESPACE_END
-
-ONCE_NAMESPACE_BEGIN
-namespace detail {
-
-// ---------------------------------------------------------------------------
-// The state word's values, shared by OnceState and its single-threaded twin.
-//
-// kComplete is a value of its own, never combined with a flag, so the read
-// path compares against one immediate. kEmpty is zero so that an empty cell
-// with static storage duration sits in .bss.
-inline constexpr std::int32_t kEmpty = 0;
-inline constexpr std::int32_t kRunning = 1;  // an initializer holds the cell
-inline constexpr std::int32_t kWaiters = 2;  // a thread may sleep on the word: notify when it changes
-inline constexpr std::int32_t kComplete = 4;
-
-// ---------------------------------------------------------------------------
-/// The thread-safe once state: a 4-byte word, blocking through wait.hpp.
-///
-/// Transitions (W is the kWaiters flag; it may accompany kEmpty or kRunning):
-///
-///     kEmpty[+W] --claim (CAS, one thread wins)-----------> kRunning[+W]
-///     kRunning   --a waiter sets W, then sleeps-----------> kRunning+W
-///     kEmpty     --wait() sets W, then sleeps-------------> kEmpty+W
-///     kRunning[+W] --initializer succeeds: exchange-------> kComplete   (notify if W)
-///     kRunning[+W] --initializer throws or declines-------> kEmpty[+W]  (notify if W)
-///     anything   --complete() from outside (OnceShared)---> kComplete   (notify if W)
-///     kComplete  --reset / take, exclusive access only----> kEmpty
-///
-/// The first successful initialization costs one CAS and one exchange, and no
-/// system call unless someone slept. A thread that finds the word held first
-/// re-reads it a few times (spin_while_equal, wait.hpp) before it sets W and
-/// sleeps, so an initializer that is just finishing costs no system call on
-/// either side. After a failure every sleeper wakes; the first to claim the
-/// word runs its initializer and the others sleep again.
-///
-/// `Atom` is the atomic template the word is made of, and WaitOps<Atom> the
-/// wait layer it sleeps through: std::atomic and wait.hpp in every build but
-/// the model checker's (tests/model), which substitutes its own to run this
-/// very code under a scheduler that explores every interleaving.
-template <template <class> class Atom = std::atomic>
-class BasicOnceState {
-  using Word = Atom<std::int32_t>;
-  using Wait = WaitOps<Atom>;
-
- public:
-  constexpr BasicOnceState() noexcept = default;
-  constexpr explicit BasicOnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
-
-  /// The read path: one acquire load, one compare with an immediate.
-  ONCE_ALWAYS_INLINE bool is_complete() const noexcept {
-    // Acquire pairs with the release exchange in complete(): whoever sees
-    // kComplete also sees everything the initializer wrote, the value first.
-    return word_.load(std::memory_order_acquire) == kComplete;
-  }
-
-  /// Runs `init()` (returning bool: true = commit, false = decline) on this
-  /// thread if the word is not complete and nobody else is running one;
-  /// otherwise sleeps until it is complete, or until the running initializer
-  /// fails and this thread can try its own. Returns whether this call's
-  /// `init` ran and committed. An exception from `init` rolls the state back
-  /// and propagates.
-  template <class Init>
-  bool initialize(Init& init) {
-    return run_once(&init, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
-  }
-
-  /// Blocks until complete. Throws recursive_init_error if this thread holds
-  /// the word (the caller is inside the initializer it would wait for).
-  ONCE_COLD void wait() const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
-    while (state != kComplete) state = sleep_once(state, nullptr);
-  }
-
-  /// Blocks until complete, for a caller that knows completion is imminent:
-  /// another thread has already committed to calling complete() and runs no
-  /// user code before it (OnceShared: a store or initializer that has won
-  /// the pointer CAS and is taking its reference in). Unlike wait(), it makes
-  /// no reentrancy check and so never throws: this thread may be running the
-  /// word's initializer, but it is not the thread that will complete the
-  /// word, so sleeping cannot deadlock.
-  ONCE_COLD void wait_for_imminent_complete() const noexcept {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
-    while (state != kComplete) state = sleep_once_unchecked(state, nullptr);
-  }
-
-  /// As wait(), giving up once `deadline` has passed. Returns is_complete().
-  ONCE_COLD bool wait_until(const Deadline& deadline) const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
-    for (;;) {
-      if (state == kComplete) return true;
-      if (Wait::reached(deadline)) return false;
-      state = sleep_once(state, &deadline);
-    }
-  }
-
-  /// Marks the word complete and wakes every sleeper. The initializer's
-  /// commit, and OnceShared::store, which publishes without running one.
-  void complete() noexcept {
-    Word* const word = &word_;
-    // Release pairs with the acquire loads that test for kComplete
-    // (is_complete, run_once, sleep_once): it publishes the value.
-    const std::int32_t old = word->exchange(kComplete, std::memory_order_release);
-    // A waiter that sees kComplete may destroy *this at once: from here on,
-    // only the address is used, and only to wake the sleepers.
-    if ((old & kWaiters) != 0) Wait::notify_all(word);
-  }
-
-  /// Exclusive access only (construction, assignment, take, reset).
-  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, std::memory_order_relaxed); }
-
-  /// For precondition checks: an initializer holds the word.
-  bool is_running() const noexcept { return (word_.load(std::memory_order_relaxed) & kRunning) != 0; }
-
- private:
-  using InitFn = bool (*)(void* context);
-
-  /// The initializer's claim on the word, for as long as it runs: it sits on
-  /// this thread's stack of running initializers, and it always ends in
-  /// complete() or roll_back(), even when the initializer throws.
-  class Attempt {
-   public:
-    explicit Attempt(BasicOnceState& state) noexcept : state_(state), frame_(&state) {}
-    ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
-    Attempt(const Attempt&) = delete;
-    Attempt& operator=(const Attempt&) = delete;
-    void commit() noexcept { committed_ = true; }
-
-   private:
-    BasicOnceState& state_;
-    InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
-    bool committed_ = false;
-  };
-
-  ONCE_COLD bool run_once(void* context, InitFn init) {
-    // Acquire pairs with complete() (seeing kComplete means the value is
-    // there) and with roll_back() (a failed attempt's writes are visible to
-    // the next one).
-    std::int32_t state = word_.load(std::memory_order_acquire);
-    for (;;) {
-      if (state == kComplete) return false;
-      if ((state & kRunning) == 0) {
-        // The claim keeps the waiters flag, so the commit still wakes them.
-        if (word_.compare_exchange_weak(state, state | kRunning, std::memory_order_acquire,
-                                        std::memory_order_acquire)) {
-          Attempt attempt(*this);
-          const bool committed = init(context);
-          if (committed) attempt.commit();
-          return committed;
-        }
-        continue;  // lost the race or failed spuriously; `state` holds the fresh value
-      }
-      state = sleep_once(state, nullptr);
-    }
-  }
-
-  /// Back to kEmpty after a failed or declined initializer, waking sleepers so
-  /// one of them can take over. Only clears kRunning: if OnceShared::store
-  /// completed the word meanwhile, it stays complete.
-  void roll_back() noexcept {
-    Word* const word = &word_;
-    // Release pairs with the acquire claim in run_once.
-    const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
-    if ((old & kWaiters) != 0) Wait::notify_all(word);
-  }
-
-  /// Sleeps once while the word holds `state` (not complete), having first
-  /// made sure the flag that makes a completer wake us is set. Returns the
-  /// word's new value. Never sleeps on an initializer running on this thread.
-  std::int32_t sleep_once(std::int32_t state, const Deadline* deadline) const {
-    if ((state & kRunning) != 0 && initializing_on_this_thread(this)) throw_recursive_init_error();
-    return sleep_once_unchecked(state, deadline);
-  }
-
-  /// sleep_once without the reentrancy check, for a caller that knows the
-  /// thread that will change the word is not this one.
-  std::int32_t sleep_once_unchecked(std::int32_t state, const Deadline* deadline) const noexcept {
-    // A short spin first: an initializer that is about to finish then
-    // completes without a system call on either side. The acquire inside
-    // pairs with complete() and roll_back().
-    if (const std::int32_t now = Wait::spin_while_equal(word_, state); now != state) return now;
-    if ((state & kWaiters) == 0) {
-      // The flag itself publishes nothing; it only obliges the completer to
-      // notify. Acquire is for the failure case, where the fresh value may be
-      // kComplete (and GCC rejects a failure order stronger than success's).
-      if (!word_.compare_exchange_strong(state, state | kWaiters, std::memory_order_acquire,
-                                         std::memory_order_acquire)) {
-        return state;
-      }
-      state |= kWaiters;
-    }
-    // The kernel (or std::atomic::wait) re-checks the word against `state`
-    // atomically with going to sleep, so a completion between the flag and
-    // the sleep is never lost.
-    if (deadline == nullptr) {
-      Wait::wait(word_, state);
-    } else {
-      Wait::wait_until(word_, state, *deadline);
-    }
-    return word_.load(std::memory_order_acquire);  // pairs with complete()
-  }
-
-  mutable Word word_{kEmpty};
-};
-
-using OnceState = BasicOnceState<>;
-
-// ---------------------------------------------------------------------------
-/// The single-threaded twin of OnceState, for OnceCell and LazyCell: the same
-/// states without atomics or sleeping. Finding an initializer running can only
-/// mean reentrancy, since there is no other thread to wait for.
-class LocalOnceState {
- public:
-  constexpr LocalOnceState() noexcept = default;
-  constexpr explicit LocalOnceState(bool complete) noexcept : word_(complete ? kComplete : kEmpty) {}
-
-  ONCE_ALWAYS_INLINE bool is_complete() const noexcept { return word_ == kComplete; }
-
-  template <class Init>
-  bool initialize(Init& init) {
-    if (word_ == kComplete) return false;
-    if (word_ == kRunning) throw_recursive_init_error();
-    word_ = kRunning;
-    const RollBackUnlessComplete guard{word_};
-    const bool committed = init();
-    if (committed) word_ = kComplete;
-    return committed;
-  }
-
-  void set_exclusive(bool complete) noexcept { word_ = complete ? kComplete : kEmpty; }
-  bool is_running() const noexcept { return word_ == kRunning; }
-
- private:
-  struct RollBackUnlessComplete {
-    std::int32_t& word;
-    ~RollBackUnlessComplete() {
-      if (word != kComplete) word = kEmpty;
-    }
-  };
-
-  std::int32_t word_ = kEmpty;
-};
-
-}  // namespace detail
-ONCE_NAMESPACE_END
-
 ONCE_NAMESPACE_BEGIN
 
 /// A value that is set at most once, for use by one thread at a time: the
@@ -1144,83 +1597,6 @@ ONCE_NAMESPACE_END
 
 // ---- once/once_lock.hpp ------------------------------------------------------
 
-#include <chrono>
-
-// ---- once/detail/deadline.hpp ------------------------------------------------
-//
-// From std::chrono durations and time points to the Deadline that wait.hpp
-// sleeps until: rounded up (a timeout never comes early) and saturated (a
-// huge timeout never overflows into the past).
-
-#include <limits>
-#include <ratio>
-
-ONCE_NAMESPACE_BEGIN
-namespace detail {
-
-template <class Clock>
-inline constexpr bool kIsWaitClock =
-    std::is_same_v<Clock, std::chrono::steady_clock> || std::is_same_v<Clock, std::chrono::system_clock>;
-
-/// `d` in whole nanoseconds, rounded up (a deadline must never come early) and
-/// saturated instead of overflowing: `hours::max()` or `duration<double>(1e300)`
-/// become `INT64_MAX` nanoseconds, some 292 years, which is "never" here.
-template <class Rep, class Period>
-constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period>& d) noexcept {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-  // The range test is done in long double, which holds every in-range value
-  // closely enough; the margin keeps rounding from crossing the boundary.
-  constexpr long double kLimit = 9.2e18L;
-  const long double ns = std::chrono::duration<long double, std::nano>(d).count();
-  if (!(ns < kLimit)) return kMax;  // also catches NaN: a NaN deadline never comes
-  if (ns <= -kLimit) return kMin;
-  if constexpr (std::is_floating_point_v<Rep>) {
-    auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
-    return whole < ns ? whole + 1 : whole;
-  } else {
-    return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
-  }
-}
-
-template <class Clock, class Duration>
-requires kIsWaitClock<Clock>
-constexpr Deadline to_deadline(const std::chrono::time_point<Clock, Duration>& tp) noexcept {
-  return {std::is_same_v<Clock, std::chrono::steady_clock> ? WaitClock::kSteady : WaitClock::kSystem,
-          ceil_ns_saturated(tp.time_since_epoch())};
-}
-
-/// The steady-clock deadline `d` from now, saturated.
-template <class Rep, class Period>
-Deadline deadline_after(const std::chrono::duration<Rep, Period>& d) noexcept {
-  const std::int64_t now = now_ns(WaitClock::kSteady);  // >= 0: nanoseconds since boot
-  const std::int64_t wait = ceil_ns_saturated(d);
-  const std::int64_t ns =
-      wait > std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + wait;
-  return {WaitClock::kSteady, ns};
-}
-
-/// Runs `wait_with_deadline(Deadline) -> bool` (true: the awaited condition
-/// holds; false: the deadline passed) against a time point on any clock.
-/// Steady and system time points go straight through; for any other clock the
-/// remaining time is re-measured on that clock after each steady-clock wait,
-/// so the result never comes before `tp` by `Clock`'s own reckoning.
-template <class Clock, class Duration, class WaitWithDeadline>
-bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&& wait_with_deadline) {
-  if constexpr (kIsWaitClock<Clock>) {
-    return wait_with_deadline(to_deadline(tp));
-  } else {
-    for (;;) {
-      const auto now = Clock::now();
-      if (now >= tp) return wait_with_deadline(Deadline{WaitClock::kSteady, 0});  // checks once, never sleeps
-      if (wait_with_deadline(deadline_after(tp - now))) return true;
-    }
-  }
-}
-
-}  // namespace detail
-ONCE_NAMESPACE_END
-
 ONCE_NAMESPACE_BEGIN
 
 /// A value that is set at most once and then read by any number of threads.
@@ -1236,6 +1612,7 @@ ONCE_NAMESPACE_BEGIN
 ///   copy and move                          as std::optional (exclusive access only)
 /// and its own blocking waits for a value some other thread sets:
 ///   wait(), wait_for(duration), wait_until(time_point)
+///   wait(stop_token)                      T*, nullptr if stop was requested first
 ///
 /// Concurrency. When several threads find the cell empty, exactly one runs
 /// its initializer; the others sleep (no spinning) until it finishes. All of
@@ -1282,6 +1659,19 @@ class OnceLock : private detail::Cell<T, detail::OnceState> {
   T& wait() { return *wait_impl(); }
   const T& wait() const { return *wait_impl(); }
 
+  /// As wait(), until the value comes (returned) or a stop is requested on
+  /// `token` first (nullptr); a request wakes the waiter at once. The value
+  /// wins when both happened. A std::stop_token works wherever <stop_token>
+  /// does (not on libc++ 14); other token types: detail/stop_wait.hpp.
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) {
+    return wait_impl(token);
+  }
+  template <detail::stop_token_like Token>
+  const T* wait(const Token& token) const {
+    return wait_impl(token);
+  }
+
   /// As wait(), giving up after `timeout` (measured on steady_clock): returns
   /// nullptr then. Never returns nullptr before the time has passed.
   template <class Rep, class Period>
@@ -1309,6 +1699,12 @@ class OnceLock : private detail::Cell<T, detail::OnceState> {
   T* wait_impl() const {
     if (!has_value()) this->state_.wait();
     return this->value_ptr();
+  }
+
+  template <class Token>
+  T* wait_impl(const Token& token) const {
+    if (has_value()) return this->value_ptr();
+    return detail::wait_unless_stopped(this->state_, token) ? this->value_ptr() : nullptr;
   }
 
   template <class Rep, class Period>
@@ -1384,6 +1780,194 @@ ONCE_NAMESPACE_END
 
 #include <memory>
 
+// ---- once/detail/shared_slot.hpp ---------------------------------------------
+//
+// The publication protocol behind OnceShared: a pointer published by one
+// compare-and-swap, the owning std::shared_ptr taken in by the winner, and a
+// state word that initializers hold and waiters sleep on. OnceShared is the
+// public face; this class is the part whose interleavings matter, templated
+// on the atomic (as BasicOnceState is) so that a deterministic scheduler can
+// run it.
+
+ONCE_STORAGE_WARNINGS_BEGIN
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+template <class T, template <class> class Atom = std::atomic>
+class SharedSlot {
+ public:
+  constexpr SharedSlot() noexcept = default;
+  SharedSlot(const SharedSlot&) = delete;
+  SharedSlot& operator=(const SharedSlot&) = delete;
+
+  ~SharedSlot() {
+    ONCE_ASSERT(!state_.is_running(), "a OnceShared must not be destroyed while its initializer runs");
+    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
+                "a OnceShared must not be destroyed while a store into it is still running");
+    if (state_.is_complete()) std::destroy_at(std::addressof(owner_.value_));
+  }
+
+  /// The published pointer, or nullptr.
+  ONCE_ALWAYS_INLINE T* get() const noexcept {
+    // Acquire pairs with the release of the publishing CAS (publish, or
+    // initialize's): the object behind the pointer is fully visible.
+    return ptr_.load(std::memory_order_acquire);
+  }
+
+  /// Complete: owner_ holds the reference and the state word says so.
+  ONCE_ALWAYS_INLINE bool is_complete() const noexcept { return state_.is_complete(); }
+
+  /// The pointer of a slot that this thread has seen complete. Relaxed: the
+  /// acquire that saw kComplete pairs with complete(), which the winner
+  /// issues after its publishing CAS.
+  ONCE_ALWAYS_INLINE T* completed_pointer() const noexcept { return ptr_.load(std::memory_order_relaxed); }
+
+  /// The owning pointer of a slot that this thread has seen complete.
+  ONCE_ALWAYS_INLINE const std::shared_ptr<T>& completed_owner() const noexcept { return owner_.value_; }
+
+  /// Whoever wins the CAS on ptr_ owns the rest of the publication: taking
+  /// its reference into owner_, then completing the state word.
+  template <class SharedPtr>
+  bool publish(SharedPtr&& value) {
+    T* const pointer = value.get();  // converts U* to T* exactly as the shared_ptr<T> constructor below does
+    if (pointer == nullptr) throw_invalid_argument("once: OnceShared::store: a null pointer is not a value");
+    T* expected = nullptr;
+    // Success: release pairs with the acquire load in get() (and the other
+    // loads of ptr_ that hand out the pointer): the caller's writes to the
+    // object happen before any reader's use of it. Failure: nothing of ours
+    // is published, and the caller learns only "already set" (a get() it
+    // makes next acquires for itself), so relaxed.
+    if (!ptr_.compare_exchange_strong(expected, pointer, std::memory_order_release, std::memory_order_relaxed)) {
+      return false;
+    }
+    // Cannot throw (shared_ptr copy, move and conversion are noexcept), so
+    // the slot is never left published but incomplete.
+    ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::forward<SharedPtr>(value));
+    // Release (inside complete) pairs with the acquire in load() and in
+    // get_or_init: owner_ is constructed before anyone copies it. The last
+    // touch of *this: a waiter that sees it complete may destroy the slot.
+    state_.complete();
+    return true;
+  }
+
+  /// load() on a slot not yet seen complete.
+  ONCE_COLD std::shared_ptr<T> load_slow() const noexcept {
+    // Relaxed: only whether some thread has published matters here; the
+    // reference itself is read after the acquire in the wait below.
+    if (ptr_.load(std::memory_order_relaxed) == nullptr) return {};
+    // A winner is between its CAS and complete(), running no user code. It
+    // is never this thread: publish completes before returning, and an
+    // initializer on this thread publishes only after its f() returned. So
+    // even inside this slot's own initializer this wait cannot deadlock, and
+    // OnceState::wait()'s reentrancy check (which would throw out of this
+    // noexcept function) must not apply.
+    state_.wait_for_imminent_complete();
+    return owner_.value_;
+  }
+
+  /// get_or_init (kMayDecline false: `f` returns a shared_ptr) and
+  /// get_or_try_init (true: `f` returns an optional-like of one, empty for
+  /// "not now") on a slot not yet seen complete. Returns the slot's pointer
+  /// once complete, or nullptr if this call's `f` declined.
+  template <bool kMayDecline, class F>
+  ONCE_COLD T* initialize(F&& f) {
+    T* made_here = nullptr;
+    bool declined = false;
+    auto init = [&]() -> bool {
+      // This thread holds the state word. A store may have published since
+      // the caller looked, or while an earlier initializer ran: then f must
+      // not run. Relaxed: declining reads nothing through the pointer.
+      if (ptr_.load(std::memory_order_relaxed) != nullptr) return false;
+      std::shared_ptr<T> made;
+      if constexpr (kMayDecline) {
+        auto result = std::forward<F>(f)();
+        if (!result) {
+          declined = true;
+          return false;
+        }
+        made = *std::move(result);
+      } else {
+        made = std::forward<F>(f)();
+      }
+      if (made == nullptr) {
+        throw_invalid_argument(kMayDecline ? "once: OnceShared::get_or_try_init: the initializer returned null"
+                                           : "once: OnceShared::get_or_init: the initializer returned null");
+      }
+      T* expected = nullptr;
+      // Orders as in publish(). On failure a store won while f ran: decline,
+      // and `made` is released on the way out.
+      if (!ptr_.compare_exchange_strong(expected, made.get(), std::memory_order_release, std::memory_order_relaxed)) {
+        return false;
+      }
+      made_here = made.get();
+      ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(made));
+      return true;  // the state word's Attempt completes the slot
+    };
+    // Skip claiming the word if a winner is already finishing.
+    if (ptr_.load(std::memory_order_relaxed) == nullptr && state_.initialize(init)) {
+      return made_here;  // not ptr_: after completing, this thread must not read *this again
+    }
+    if (declined) return nullptr;
+    // Another thread published: either it completed (initialize saw
+    // kComplete) or it is a store between its CAS and complete(), never on
+    // this thread (see load_slow). Waiting needs no reentrancy check.
+    state_.wait_for_imminent_complete();
+    return completed_pointer();  // the wait's acquire pairs with complete()
+  }
+
+  /// The state word, for the blocking waits (which OnceState provides).
+  const BasicOnceState<Atom>& state() const noexcept { return state_; }
+
+  /// Exclusive access only: the owning pointer, leaving the slot empty.
+  std::shared_ptr<T> take() noexcept {
+    ONCE_ASSERT(!state_.is_running(), "take() needs exclusive access, but the slot's initializer is running");
+    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
+                "take() needs exclusive access, but a store into the slot is still running");
+    if (!state_.is_complete()) return {};
+    std::shared_ptr<T> taken = std::move(owner_.value_);
+    std::destroy_at(std::addressof(owner_.value_));
+    ptr_.store(nullptr, std::memory_order_relaxed);
+    state_.set_exclusive(false);
+    return taken;
+  }
+
+  /// Exclusive access only: an empty slot takes `value` (non-null).
+  void set_exclusive(std::shared_ptr<T>&& value) noexcept {
+    T* const pointer = value.get();
+    ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(value));
+    ptr_.store(pointer, std::memory_order_relaxed);
+    state_.set_exclusive(true);
+  }
+
+ private:
+  // The slot's states, as (ptr_, state_); W is the state word's waiters flag.
+  //
+  //   (null, kEmpty[+W])     empty
+  //   (null, kRunning[+W])   an initializer's f() runs; get_or_init callers sleep
+  //   (p, kEmpty|kRunning[+W])
+  //                          a store or initializer won the CAS with p and is
+  //                          constructing owner_: get() already returns p,
+  //                          load() and get_or_init wait for kComplete
+  //   (p, kComplete)         set: owner_ holds the reference, p == owner_.get()
+  //
+  //   empty/running --CAS ptr_ null->p (release)--> published --owner_, complete()--> set
+  //   running       --f throws or declines--------> empty (state rollback; ptr_ untouched)
+  //   set           --take / destruction, exclusive access--> empty
+  //
+  // A store may win while an initializer runs; complete() then replaces
+  // kRunning with kComplete, and the initializer's later rollback only clears
+  // kRunning, so the slot stays complete.
+
+  Atom<T*> ptr_{nullptr};       // the published pointer: get()'s one load
+  BasicOnceState<Atom> state_;  // initializer exclusivity, and "owner_ constructed"
+  Storage<std::shared_ptr<T>> owner_;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+ONCE_STORAGE_WARNINGS_END
+
+ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
 
 /// A std::shared_ptr<T> slot that is set at most once and then read by any
@@ -1403,7 +1987,15 @@ ONCE_NAMESPACE_BEGIN
 ///                               to one) if empty; exactly one f runs at a time, the other callers sleep
 ///   get_or_make_shared(args...) get_or_init with std::make_shared<T>(args...): one allocation for object and
 ///                               reference count; `args` are only used if this call makes the value
+///   get_or_try_init(f)          as get_or_init for an f that may decline: it returns an optional-like of a
+///                               shared_ptr (std::optional<std::shared_ptr<T>>); empty leaves the slot empty
+///                               and yields nullptr
+///   has_value()                 complete: as load() sees it (get() may see a winning store a moment earlier)
+///   wait(), wait_for(d), wait_until(tp)
+///                               block until some thread sets the slot: T&, or T* (nullptr on timeout)
+///   wait(stop_token)            as wait(), T*: nullptr if stop was requested first (prompt on request_stop)
 ///   take()                      the owning pointer, leaving the slot empty and settable again (exclusive access)
+///   OnceShared(p)               explicit; full from the start (null p throws std::invalid_argument, as store)
 ///
 /// get() or load()? get() is the read path: one load, nothing written, so
 /// readers on many cores do not contend on the reference count's cache line.
@@ -1494,11 +2086,18 @@ class OnceShared {
   /// Empty. A constant initializer: `constinit` works.
   constexpr OnceShared() noexcept = default;
 
+  /// Full from the start. Throws std::invalid_argument if `value.get()` is
+  /// null, as store does.
+  explicit OnceShared(std::shared_ptr<T> value) {
+    if (value == nullptr) detail::throw_invalid_argument("once: OnceShared: a null pointer is not a value");
+    slot_.set_exclusive(std::move(value));
+  }
+
   OnceShared(const OnceShared& other) noexcept : OnceShared() {
-    if (std::shared_ptr<T> value = other.load()) set_exclusive(std::move(value));
+    if (std::shared_ptr<T> value = other.load()) slot_.set_exclusive(std::move(value));
   }
   OnceShared(OnceShared&& other) noexcept : OnceShared() {
-    if (std::shared_ptr<T> value = other.take()) set_exclusive(std::move(value));
+    if (std::shared_ptr<T> value = other.take()) slot_.set_exclusive(std::move(value));
   }
   OnceShared& operator=(const OnceShared& other) noexcept {
     replace_exclusive(other.load());  // loaded first: self-assignment keeps the value
@@ -1510,49 +2109,43 @@ class OnceShared {
   }
 
   /// Releases the slot's reference, if it holds one.
-  ~OnceShared() {
-    ONCE_ASSERT(!state_.is_running(), "a OnceShared must not be destroyed while its initializer runs");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
-                "a OnceShared must not be destroyed while a store into it is still running");
-    if (state_.is_complete()) std::destroy_at(std::addressof(owner_.value_));
-  }
+  ~OnceShared() = default;
 
   /// The stored pointer, or nullptr while the slot is empty. One acquire
   /// load; no reference count is touched. Shallow const, as std::shared_ptr:
   /// a const slot gives a T*, OnceShared<const T> a const T*.
-  [[nodiscard]] ONCE_ALWAYS_INLINE T* get() const noexcept {
-    // Acquire pairs with the release of the publishing CAS (publish, or
-    // init_slow's commit): the object behind the pointer is fully visible.
-    return ptr_.load(std::memory_order_acquire);
-  }
+  [[nodiscard]] ONCE_ALWAYS_INLINE T* get() const noexcept { return slot_.get(); }
+
+  /// Whether the slot is set and complete (what load() and the waits see).
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return slot_.is_complete(); }
 
   /// An owning copy of the stored pointer, or an empty shared_ptr while the
   /// slot is empty. Never blocks on an initializer; may wait out the few
   /// instructions a winning store needs to finish (see the class comment).
   [[nodiscard]] ONCE_ALWAYS_INLINE std::shared_ptr<T> load() const noexcept {
     // is_complete's acquire pairs with complete(), which follows the
-    // construction of owner_.
-    if (state_.is_complete()) [[likely]]
-      return owner_.value_;
-    return load_slow();
+    // construction of the owning reference.
+    if (slot_.is_complete()) [[likely]]
+      return slot_.completed_owner();
+    return slot_.load_slow();
   }
 
   /// Stores `value` if the slot is empty. Lock-free. Returns true if this
   /// call set the slot; false if it was already set, and then `value` is
   /// untouched (not copied from, not moved from). Throws
   /// std::invalid_argument if `value.get()` is null, whatever the slot holds.
-  bool store(const std::shared_ptr<T>& value) { return publish(value); }
-  bool store(std::shared_ptr<T>&& value) { return publish(std::move(value)); }
+  bool store(const std::shared_ptr<T>& value) { return slot_.publish(value); }
+  bool store(std::shared_ptr<T>&& value) { return slot_.publish(std::move(value)); }
 
   /// As above, for a shared_ptr<U> whose U* converts to T* (a derived class,
   /// or T = const U): converted only if this call wins, so a `store` that
   /// returns false leaves even a moved argument intact.
   template <class U>
   requires std::convertible_to<U*, T*>
-  bool store(const std::shared_ptr<U>& value) { return publish(value); }
+  bool store(const std::shared_ptr<U>& value) { return slot_.publish(value); }
   template <class U>
   requires std::convertible_to<U*, T*>
-  bool store(std::shared_ptr<U>&& value) { return publish(std::move(value)); }
+  bool store(std::shared_ptr<U>&& value) { return slot_.publish(std::move(value)); }
 
   /// The value, first setting the slot to `f()` if it is empty. `f` returns
   /// a std::shared_ptr<T> (or anything that converts to one: shared_ptr<U>,
@@ -1564,13 +2157,27 @@ class OnceShared {
   template <class F>
   requires std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>> ONCE_ALWAYS_INLINE T&
   get_or_init(F&& f) {
-    // The state word rather than ptr_: returning only once complete is what
-    // lets the caller destroy the slot right after (see the class comment).
-    // Relaxed ptr_: is_complete's acquire pairs with complete(), which the
-    // winner issues after its publishing CAS.
-    if (state_.is_complete()) [[likely]]
-      return *ptr_.load(std::memory_order_relaxed);
-    return init_slow(std::forward<F>(f));
+    // The state word rather than the pointer: returning only once complete
+    // is what lets the caller destroy the slot right after (class comment).
+    if (slot_.is_complete()) [[likely]]
+      return *slot_.completed_pointer();
+    return *slot_.template initialize<false>(std::forward<F>(f));
+  }
+
+  /// As get_or_init, for an `f` that may decline: `f` returns an
+  /// optional-like of a shared_ptr (std::optional<std::shared_ptr<T>>: tests
+  /// as bool, `*result` converts to std::shared_ptr<T>). Empty: the slot
+  /// stays empty and this returns nullptr (a later call may try again). An
+  /// engaged result holding null throws std::invalid_argument, as get_or_init.
+  template <class F>
+  requires std::invocable<F> && requires(std::invoke_result_t<F> result) {
+    static_cast<bool>(result);
+    { *std::move(result) } -> std::convertible_to<std::shared_ptr<T>>;
+  }
+  T* get_or_try_init(F&& f) {
+    if (slot_.is_complete()) [[likely]]
+      return slot_.completed_pointer();
+    return slot_.template initialize<true>(std::forward<F>(f));
   }
 
   /// get_or_init with `std::make_shared<T>(std::forward<Args>(args)...)`: the
@@ -1578,148 +2185,70 @@ class OnceShared {
   /// used only if this call makes the value; otherwise they are untouched.
   template <class... Args>
   requires std::constructible_from<std::remove_cv_t<T>, Args...> T& get_or_make_shared(Args&&... args) {
-    if (state_.is_complete()) [[likely]]
-      return *ptr_.load(std::memory_order_relaxed);  // as in get_or_init
-    return init_slow([&] { return std::make_shared<std::remove_cv_t<T>>(std::forward<Args>(args)...); });
+    if (slot_.is_complete()) [[likely]]
+      return *slot_.completed_pointer();
+    return *slot_.template initialize<false>(
+        [&] { return std::make_shared<std::remove_cv_t<T>>(std::forward<Args>(args)...); });
+  }
+
+  /// Blocks until some thread sets the slot, then returns the value. Throws
+  /// recursive_init_error if called from the slot's own initializer.
+  T& wait() const {
+    if (!slot_.is_complete()) slot_.state().wait();
+    return *slot_.completed_pointer();
+  }
+
+  /// As wait(), giving up after `timeout` (steady_clock): nullptr then.
+  template <class Rep, class Period>
+  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    return slot_.state().wait_until(detail::deadline_after(timeout)) ? slot_.completed_pointer() : nullptr;
+  }
+
+  /// As wait(), giving up once `deadline` has passed on `Clock`: nullptr then.
+  template <class Clock, class Duration>
+  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    const bool complete =
+        detail::until(deadline, [this](const detail::Deadline& d) { return slot_.state().wait_until(d); });
+    return complete ? slot_.completed_pointer() : nullptr;
+  }
+
+  /// As wait(), until the value comes (T*) or a stop is requested on `token`
+  /// first (nullptr). A std::stop_token works wherever <stop_token> does;
+  /// see detail/stop_wait.hpp for other token types.
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    return detail::wait_unless_stopped(slot_.state(), token) ? slot_.completed_pointer() : nullptr;
   }
 
   /// Moves the owning pointer out and leaves the slot empty, ready to be set
   /// again. Empty shared_ptr if the slot was empty.
   /// Exclusive access only: no other thread may use the slot meanwhile.
-  std::shared_ptr<T> take() noexcept {
-    ONCE_ASSERT(!state_.is_running(), "take() needs exclusive access, but the slot's initializer is running");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
-                "take() needs exclusive access, but a store into the slot is still running");
-    if (!state_.is_complete()) return {};
-    std::shared_ptr<T> taken = std::move(owner_.value_);
-    std::destroy_at(std::addressof(owner_.value_));
-    ptr_.store(nullptr, std::memory_order_relaxed);
-    state_.set_exclusive(false);
-    return taken;
-  }
+  std::shared_ptr<T> take() noexcept { return slot_.take(); }
 
   // ====================== End of public interface ======================
 
  private:
-  /// Whoever wins the CAS on ptr_ owns the rest of the publication: taking
-  /// its reference into owner_, then completing the state word.
-  template <class SharedPtr>
-  bool publish(SharedPtr&& value) {
-    T* const pointer = value.get();  // converts U* to T* exactly as the shared_ptr<T> constructor below does
-    if (pointer == nullptr) detail::throw_invalid_argument("once: OnceShared::store: a null pointer is not a value");
-    T* expected = nullptr;
-    // Success: release pairs with the acquire load in get() (and the other
-    // loads of ptr_ that hand out the pointer): the caller's writes to the
-    // object happen before any reader's use of it. Failure: nothing of ours
-    // is published, and the caller learns only "already set" (a get() it
-    // makes next acquires for itself), so relaxed.
-    if (!ptr_.compare_exchange_strong(expected, pointer, std::memory_order_release, std::memory_order_relaxed)) {
-      return false;
-    }
-    // Cannot throw (shared_ptr copy, move and conversion are noexcept), so
-    // the slot is never left published but incomplete.
-    ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::forward<SharedPtr>(value));
-    // Release (inside complete) pairs with the acquire in load() and in
-    // get_or_init: owner_ is constructed before anyone copies it. The last
-    // touch of *this: a waiter that sees it complete may destroy the slot.
-    state_.complete();
-    return true;
-  }
-
-  ONCE_COLD std::shared_ptr<T> load_slow() const noexcept {
-    // Relaxed: only whether some thread has published matters here; the
-    // reference itself is read after the acquire in the wait below.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr) return {};
-    // A winner is between its CAS and complete(), running no user code. It
-    // is never this thread: publish completes before returning, and an
-    // initializer on this thread publishes only after its f() returned. So
-    // even inside this slot's own initializer this wait cannot deadlock, and
-    // OnceState::wait()'s reentrancy check (which would throw out of this
-    // noexcept function) must not apply.
-    state_.wait_for_imminent_complete();
-    return owner_.value_;
-  }
-
-  template <class F>
-  ONCE_COLD T& init_slow(F&& f) {
-    T* made_here = nullptr;
-    auto init = [&]() -> bool {
-      // This thread holds the state word. A store may have published since
-      // the caller looked, or while an earlier initializer ran: then f must
-      // not run. Relaxed: declining reads nothing through the pointer.
-      if (ptr_.load(std::memory_order_relaxed) != nullptr) return false;
-      std::shared_ptr<T> made = std::forward<F>(f)();
-      if (made == nullptr) {
-        detail::throw_invalid_argument("once: OnceShared::get_or_init: the initializer returned null");
-      }
-      T* expected = nullptr;
-      // Orders as in publish(). On failure a store won while f ran: decline,
-      // and `made` is released on the way out.
-      if (!ptr_.compare_exchange_strong(expected, made.get(), std::memory_order_release, std::memory_order_relaxed)) {
-        return false;
-      }
-      made_here = made.get();
-      ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(made));
-      return true;  // the state word's Attempt completes the slot
-    };
-    // Skip claiming the word if a winner is already finishing.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr && state_.initialize(init)) {
-      return *made_here;  // not ptr_: after completing, this thread must not read *this again
-    }
-    // Another thread published: either it completed (initialize saw
-    // kComplete) or it is a store between its CAS and complete(), never on
-    // this thread (see load_slow). Waiting needs no reentrancy check.
-    state_.wait_for_imminent_complete();
-    // Relaxed: the wait's acquire pairs with complete(), issued after the CAS.
-    return *ptr_.load(std::memory_order_relaxed);
-  }
-
-  /// Exclusive access only: an empty slot takes `value` (non-null).
-  void set_exclusive(std::shared_ptr<T>&& value) noexcept {
-    T* const pointer = value.get();
-    ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(value));
-    ptr_.store(pointer, std::memory_order_relaxed);
-    state_.set_exclusive(true);
-  }
-
   /// Exclusive access only: the old value (released while the slot is
   /// empty, so its destructor sees it so), then `value` if non-null.
   void replace_exclusive(std::shared_ptr<T>&& value) noexcept {
     static_cast<void>(take());
-    if (value != nullptr) set_exclusive(std::move(value));
+    if (value != nullptr) slot_.set_exclusive(std::move(value));
   }
 
-  // The slot's states, as (ptr_, state_); W is the state word's waiters flag.
-  //
-  //   (null, kEmpty[+W])     empty
-  //   (null, kRunning[+W])   an initializer's f() runs; get_or_init callers sleep
-  //   (p, kEmpty|kRunning[+W])
-  //                          a store or initializer won the CAS with p and is
-  //                          constructing owner_: get() already returns p,
-  //                          load() and get_or_init wait for kComplete
-  //   (p, kComplete)         set: owner_ holds the reference, p == owner_.get()
-  //
-  //   empty/running --CAS ptr_ null->p (release)--> published --owner_, complete()--> set
-  //   running       --f throws or declines--------> empty (state rollback; ptr_ untouched)
-  //   set           --take / destruction, exclusive access--> empty
-  //
-  // A store may win while an initializer runs; complete() then replaces
-  // kRunning with kComplete, and the initializer's later rollback only clears
-  // kRunning, so the slot stays complete.
-
-  std::atomic<T*> ptr_{nullptr};  // the published pointer: get()'s one load
-  detail::OnceState state_;       // initializer exclusivity, and "owner_ constructed"
-  detail::Storage<std::shared_ptr<T>> owner_;
+  detail::SharedSlot<T> slot_;  // the publication protocol: see detail/shared_slot.hpp
 };
 
 static_assert(sizeof(OnceShared<int>) == 4 * sizeof(void*),
               "OnceShared is the published pointer, the state word (padded) and a shared_ptr: see the class comment");
 
 ONCE_NAMESPACE_END
+ONCE_STORAGE_WARNINGS_END
 // ---- once/set_once.hpp -------------------------------------------------------
 
 #include <coroutine>
-#include <version>
 
 #if defined(__cpp_lib_jthread)
 #include <stop_token>
