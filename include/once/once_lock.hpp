@@ -8,6 +8,7 @@
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/once_state.hpp"
+#include "detail/value_rules.hpp"
 #include "detail/wait.hpp"
 #include "errors.hpp"
 
@@ -49,8 +50,8 @@ ONCE_NAMESPACE_BEGIN
 /// `sizeof(OnceLock<int>) == 8`; trivially destructible when T is; `constinit`
 /// works for the default and in-place constructors.
 template <class T>
-class OnceLock : private detail::Cell<T, detail::OnceState> {
-  using Base = detail::Cell<T, detail::OnceState>;
+class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceState> {
+  using Base = detail::Cell<detail::checked_value_t<T>, detail::OnceState>;
 
  public:
   using typename Base::value_type;
