@@ -2,27 +2,65 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <chrono>
 #include <concepts>
 #include <coroutine>
-#include <new>
+#include <optional>
 #include <type_traits>
 #include <utility>
-#include <version>
-
-#if defined(__cpp_lib_jthread)
-#include <stop_token>
-#endif
 
 #include "detail/cell.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
-#include "detail/set_once_state.hpp"
+#include "detail/set_once_awaiters.hpp"
+#include "detail/stop_callback.hpp"
 #include "detail/storage.hpp"
-#include "detail/wait.hpp"
+#include "detail/thread_parker.hpp"
+#include "detail/waiter_list.hpp"
 #include "errors.hpp"
 
 ONCE_NAMESPACE_BEGIN
+
+namespace detail {
+
+/// The list and the storage, with a destructor only when T needs one: a
+/// SetOnce of a trivially destructible T is trivially destructible, so a
+/// `constinit` global one with a thread still blocked on it at exit is
+/// simply left alone (no destructor runs, nothing asserts).
+template <class T, bool = std::is_trivially_destructible_v<T>>
+class SetOnceBase {
+ protected:
+  constexpr SetOnceBase() noexcept = default;
+  template <class... Args>
+  constexpr explicit SetOnceBase(std::in_place_t, Args&&... args)
+      : list_(true), storage_(std::in_place, std::forward<Args>(args)...) {}
+
+  mutable WaiterList list_;  // mutable: waiting on a const cell queues a node
+  Storage<T> storage_;
+};
+
+template <class T>
+class SetOnceBase<T, false> : public SetOnceBase<T, true> {
+ protected:
+  using SetOnceBase<T, true>::SetOnceBase;
+  ~SetOnceBase() {
+    ONCE_ASSERT(!this->list_.has_coroutine_waiters(),
+                "a SetOnce must not be destroyed while coroutines wait on it (set it, or destroy them, first)");
+    if (this->list_.is_set()) destroy_value(this->storage_);
+  }
+  SetOnceBase(const SetOnceBase&) = delete;
+  SetOnceBase& operator=(const SetOnceBase&) = delete;
+};
+
+/// What get_or_init's function may return: something T is made from (void for void).
+template <class T, class Result>
+inline constexpr bool initializer_result = initializes<Result, T>;
+template <class Result>
+inline constexpr bool initializer_result<void, Result> = std::is_void_v<Result>;
+
+template <class F, class T>
+concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::invoke_result_t<F&>>;
+
+}  // namespace detail
 
 /// A value that is set once and awaited by any number of coroutines and
 /// threads: a one-shot event that carries a value (SetOnce<void>: no value).
@@ -118,168 +156,302 @@ ONCE_NAMESPACE_BEGIN
 /// `sizeof(SetOnce<int>) == 2 * sizeof(void*)`. `constinit` works. Neither
 /// copyable nor movable: waiters hold its address.
 template <class T>
-class SetOnce {
+class SetOnce : private detail::SetOnceBase<T> {
   static_assert(detail::cell_value<T>,
                 "once: T must be a complete, non-array object type other than in_place_t or nullopt_t");
+  using Base = detail::SetOnceBase<T>;
+  template <class Executor, class Token>
+  using Awaiter = detail::ValueAwaiter<T, Executor, Token>;
+  template <class Executor, class Token>
+  using ConstAwaiter = detail::ValueAwaiter<const T, Executor, Token>;
+  template <class Executor, class Token>
+  using ClaimAwaiter = detail::ClaimAwaiter<T, Executor, Token>;
+  using Inline = detail::ResumeInline;
+  using NoStop = detail::NoStopToken;
 
  public:
   using value_type = T;
+  /// The right to set the value, yielded by `co_await cell.claim()`.
+  using Claim = detail::SetOnceClaim<T>;
 
   /// Empty.
   constexpr SetOnce() noexcept = default;
+
+  /// Full from the start: the value constructed from `args`.
+  template <class... Args>
+  requires std::constructible_from<T, Args...>
+  constexpr explicit SetOnce(std::in_place_t, Args&&... args) : Base(std::in_place, std::forward<Args>(args)...) {}
+
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
 
-  /// Destroys the value, if any. No waiter may still be pending (asserted
-  /// in debug builds for queued waiters).
-  ~SetOnce() {
-    state_.assert_unused();
-    if (state_.is_set()) detail::destroy_value(storage_);
-  }
-
-  /// Stores `value` if the cell is empty and releases every waiter. Returns
-  /// true if this call stored it; on false, `value` was not moved from.
+  /// Stores `value` if the cell is empty and releases every waiter. True if
+  /// this call stored it; on false, `value` was not moved from.
   template <class U = T>
   requires std::constructible_from<T, U>
   bool set(U&& value) {
     if (has_value()) return false;
-    auto construct = [&] { detail::construct_value(storage_, std::forward<U>(value)); };
-    return state_.set_with(construct);
+    auto construct = [&] { detail::construct_value(this->storage_, std::forward<U>(value)); };
+    return detail::set_with(this->list_, construct);
   }
 
-  /// Constructs the value from `args` if the cell is empty and releases every
-  /// waiter. Returns true if this call constructed it; the arguments are not
-  /// touched otherwise.
+  /// Constructs the value from `args` if the cell is empty; as set().
   template <class... Args>
   requires std::constructible_from<T, Args...>
   bool emplace(Args&&... args) {
     if (has_value()) return false;
-    auto construct = [&] { detail::construct_value(storage_, std::forward<Args>(args)...); };
-    return state_.set_with(construct);
+    auto construct = [&] { detail::construct_value(this->storage_, std::forward<Args>(args)...); };
+    return detail::set_with(this->list_, construct);
   }
 
-  /// Whether the value is there.
-  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return state_.is_set(); }
-
-  /// The value, or nullptr while the cell is empty.
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return this->list_.is_set(); }
   [[nodiscard]] ONCE_ALWAYS_INLINE T* get() noexcept { return has_value() ? value_ptr() : nullptr; }
   [[nodiscard]] ONCE_ALWAYS_INLINE const T* get() const noexcept { return has_value() ? value_ptr() : nullptr; }
 
-  /// `co_await cell`: the value; suspends until it is set, then resumes
-  /// inline on the setting thread.
-  auto operator co_await() & noexcept { return detail::SetOnceAwaiter<T, detail::ResumeInline>(state_, ref(), {}); }
+  /// `co_await cell`: T& (const T& on a const cell), resumed inline.
+  auto operator co_await() & noexcept { return Awaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
+  auto operator co_await() const& noexcept { return ConstAwaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
   void operator co_await() && = delete;  // nobody else could set a temporary
+  void operator co_await() const&& = delete;
 
-  /// `co_await cell.async_wait(executor)`: the value; suspends until it is
-  /// set, then resumes through `executor(std::coroutine_handle<>)`.
+  /// `co_await cell.async_wait(executor)`: T&, resumed through `executor`.
   template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::SetOnceAwaiter<T, Executor>(state_, ref(), std::move(executor));
+  auto async_wait(Executor executor) & {
+    return Awaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
   }
-
-#if defined(__cpp_lib_jthread)
-  /// `co_await cell.async_wait(token)`: a pointer to the value, or nullptr if
-  /// stop was requested first (the waiter then resumes inside request_stop()).
-  auto async_wait(std::stop_token token) noexcept {
-    return detail::StoppableSetOnceAwaiter<T, detail::ResumeInline>(state_, ref(), {}, std::move(token));
+  template <detail::set_once_executor Executor>
+  auto async_wait(Executor executor) const& {
+    return ConstAwaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
   }
-
+  /// `co_await cell.async_wait(token)`: T*, nullptr if stop was requested first.
+  template <detail::stop_token_like Token>
+  auto async_wait(Token token) & {
+    return Awaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+  }
+  template <detail::stop_token_like Token>
+  auto async_wait(Token token) const& {
+    return ConstAwaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+  }
   /// As async_wait(token), resumed through `executor` whichever way it ends.
-  template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor, std::stop_token token) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::StoppableSetOnceAwaiter<T, Executor>(state_, ref(), std::move(executor), std::move(token));
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto async_wait(Executor executor, Token token) & {
+    return Awaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
   }
-#endif
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto async_wait(Executor executor, Token token) const& {
+    return ConstAwaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void async_wait(Args&&...) && = delete;  // nobody else could set a temporary
+  template <class... Args>
+  void async_wait(Args&&...) const&& = delete;
 
-  /// Blocks the calling thread until the value is set, then returns it.
+  /// `co_await cell.claim()`: a Claim that holds the right to set the value,
+  /// or, once the value is there, an empty one. Also claim(executor),
+  /// claim(token), claim(executor, token), resumed as the async_wait alike.
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(this->list_, &this->storage_, {}, {}); }
+  template <detail::set_once_executor Executor>
+  auto claim(Executor executor) & {
+    return ClaimAwaiter<Executor, NoStop>(this->list_, &this->storage_, std::move(executor), {});
+  }
+  template <detail::stop_token_like Token>
+  auto claim(Token token) & {
+    return ClaimAwaiter<Inline, Token>(this->list_, &this->storage_, {}, std::move(token));
+  }
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto claim(Executor executor, Token token) & {
+    return ClaimAwaiter<Executor, Token>(this->list_, &this->storage_, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void claim(Args&&...) && = delete;
+  template <class... Args>
+  void claim(Args&&...) const&& = delete;
+
+  /// `co_await cell.get_or_init(f)`: T&. The awaiter that gets the claim
+  /// runs `f()` and publishes; the others wait. If `f` throws, the exception
+  /// goes to its awaiter and the claim to the next claim waiter.
+  template <class F>
+  requires detail::set_once_initializer<F, T>
+  auto get_or_init(F f) & {
+    return detail::GetOrInitAwaiter<T, Inline, F>(this->list_, &this->storage_, {value_ptr()}, {}, std::move(f));
+  }
+  template <detail::set_once_executor Executor, class F>
+  requires detail::set_once_initializer<F, T>
+  auto get_or_init(Executor executor, F f) & {
+    return detail::GetOrInitAwaiter<T, Executor, F>(this->list_, &this->storage_, {value_ptr()}, std::move(executor),
+                                                    std::move(f));
+  }
+  template <class... Args>
+  void get_or_init(Args&&...) && = delete;
+  template <class... Args>
+  void get_or_init(Args&&...) const&& = delete;
+
+  /// Blocks the calling thread until the value is set.
   T& wait() {
-    if (!has_value()) state_.wait();
+    if (!has_value()) detail::wait_until_set(this->list_);
+    return *value_ptr();
+  }
+  const T& wait() const {
+    if (!has_value()) detail::wait_until_set(this->list_);
     return *value_ptr();
   }
 
-  /// As wait(), giving up after `timeout` (measured on steady_clock): returns
-  /// nullptr then, never before the time has passed.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
-    if (has_value()) return value_ptr();
-    return state_.wait_until(detail::deadline_after(timeout)) ? value_ptr() : nullptr;
+  /// As wait(), or nullptr once stop is requested on `token` (one wake-up).
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) {
+    return has_value() || detail::wait_until_set(this->list_, token) ? value_ptr() : nullptr;
+  }
+  template <detail::stop_token_like Token>
+  const T* wait(const Token& token) const {
+    return has_value() || detail::wait_until_set(this->list_, token) ? value_ptr() : nullptr;
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`: returns
-  /// nullptr then, never before.
+  /// As wait(), or nullptr after `timeout` (steady_clock), never before.
+  template <class Rep, class Period>
+  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+    return has_value() || detail::wait_until_set(this->list_, detail::deadline_after(timeout)) ? value_ptr() : nullptr;
+  }
+  template <class Rep, class Period>
+  const T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    return const_cast<SetOnce*>(this)->wait_for(timeout);
+  }
+
+  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
   template <class Clock, class Duration>
   T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
     if (has_value()) return value_ptr();
-    const bool set = detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
+    const bool set =
+        detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(this->list_, d); });
     return set ? value_ptr() : nullptr;
+  }
+  template <class Clock, class Duration>
+  const T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    return const_cast<SetOnce*>(this)->wait_until(deadline);
+  }
+
+  /// Moves the value out and leaves the cell empty, to be set again.
+  /// Exclusive access only: no waiter, no concurrent call.
+  std::optional<T> take() {
+    if (!has_value()) return std::nullopt;
+    ONCE_STORAGE_WARNINGS_BEGIN
+    std::optional<T> out(std::move(*value_ptr()));
+    ONCE_STORAGE_WARNINGS_END
+    detail::destroy_value(this->storage_);
+    this->list_.reset_exclusive();
+    return out;
   }
 
  private:
-  T* value_ptr() const noexcept { return detail::value_address(storage_); }
-  detail::ValueRef<T> ref() const noexcept { return {value_ptr()}; }
-
-  detail::SetOnceState state_;
-  detail::Storage<T> storage_;
+  T* value_ptr() const noexcept { return detail::value_address(this->storage_); }
 };
 
-/// A one-shot event: SetOnce without a value. See SetOnce<T> for the
-/// contract; here set() takes no argument, waits yield nothing (void), and
-/// timed and stoppable waits yield bool (true: set).
+/// A one-shot event: SetOnce without a value. As SetOnce<T>, but set() takes
+/// no argument, waits yield nothing (void) and timed and stop-token waits
+/// bool (true: set); claims yield a Claim whose set() takes no argument;
+/// get_or_init(f) takes a `void f()`. No take(). Always trivially destructible.
 template <>
 class SetOnce<void> {
+  template <class Executor, class Token>
+  using Awaiter = detail::ValueAwaiter<void, Executor, Token>;
+  template <class Executor, class Token>
+  using ClaimAwaiter = detail::ClaimAwaiter<void, Executor, Token>;
+  using Inline = detail::ResumeInline;
+  using NoStop = detail::NoStopToken;
+
  public:
   using value_type = void;
+  using Claim = detail::SetOnceClaim<void>;
 
   constexpr SetOnce() noexcept = default;
+  /// Set from the start.
+  constexpr explicit SetOnce(std::in_place_t) noexcept : list_(true) {}
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
-  ~SetOnce() { state_.assert_unused(); }
 
   /// Sets the event and releases every waiter. True if this call set it.
-  bool set() noexcept { return !has_value() && state_.publish(); }
+  /// Nothing is constructed, so it does not wait for a held claim: the
+  /// claim's later set() is then a no-op.
+  bool set() noexcept { return !has_value() && list_.publish(); }
 
-  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return state_.is_set(); }
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return list_.is_set(); }
 
-  auto operator co_await() & noexcept { return detail::SetOnceAwaiter<void, detail::ResumeInline>(state_, {}, {}); }
-  void operator co_await() && = delete;
-
-  template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::SetOnceAwaiter<void, Executor>(state_, {}, std::move(executor));
-  }
-
-#if defined(__cpp_lib_jthread)
-  auto async_wait(std::stop_token token) noexcept {
-    return detail::StoppableSetOnceAwaiter<void, detail::ResumeInline>(state_, {}, {}, std::move(token));
-  }
+  auto operator co_await() const& noexcept { return Awaiter<Inline, NoStop>(list_, {}, {}, {}); }
+  void operator co_await() const&& = delete;
 
   template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor, std::stop_token token) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::StoppableSetOnceAwaiter<void, Executor>(state_, {}, std::move(executor), std::move(token));
+  auto async_wait(Executor executor) const& {
+    return Awaiter<Executor, NoStop>(list_, {}, std::move(executor), {});
   }
-#endif
+  template <detail::stop_token_like Token>
+  auto async_wait(Token token) const& {
+    return Awaiter<Inline, Token>(list_, {}, {}, std::move(token));
+  }
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto async_wait(Executor executor, Token token) const& {
+    return Awaiter<Executor, Token>(list_, {}, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void async_wait(Args&&...) const&& = delete;
 
-  void wait() {
-    if (!has_value()) state_.wait();
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(list_, nullptr, {}, {}); }
+  template <detail::set_once_executor Executor>
+  auto claim(Executor executor) & {
+    return ClaimAwaiter<Executor, NoStop>(list_, nullptr, std::move(executor), {});
+  }
+  template <detail::stop_token_like Token>
+  auto claim(Token token) & {
+    return ClaimAwaiter<Inline, Token>(list_, nullptr, {}, std::move(token));
+  }
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto claim(Executor executor, Token token) & {
+    return ClaimAwaiter<Executor, Token>(list_, nullptr, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void claim(Args&&...) && = delete;
+  template <class... Args>
+  void claim(Args&&...) const&& = delete;
+
+  template <class F>
+  requires detail::set_once_initializer<F, void>
+  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<void, Inline, F>(list_, nullptr, {}, {}, std::move(f)); }
+  template <detail::set_once_executor Executor, class F>
+  requires detail::set_once_initializer<F, void>
+  auto get_or_init(Executor executor, F f) & {
+    return detail::GetOrInitAwaiter<void, Executor, F>(list_, nullptr, {}, std::move(executor), std::move(f));
+  }
+  template <class... Args>
+  void get_or_init(Args&&...) && = delete;
+  template <class... Args>
+  void get_or_init(Args&&...) const&& = delete;
+
+  void wait() const {
+    if (!has_value()) detail::wait_until_set(list_);
+  }
+
+  template <detail::stop_token_like Token>
+  bool wait(const Token& token) const {
+    return has_value() || detail::wait_until_set(list_, token);
   }
 
   template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) {
-    return has_value() || state_.wait_until(detail::deadline_after(timeout));
+  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    return has_value() || detail::wait_until_set(list_, detail::deadline_after(timeout));
   }
 
   template <class Clock, class Duration>
-  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-    return has_value() || detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
+  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    return has_value() ||
+           detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(list_, d); });
   }
 
  private:
-  detail::SetOnceState state_;
+  mutable detail::WaiterList list_;
 };
 
 // ====================== End of public interface ======================
 
 static_assert(sizeof(SetOnce<void>) == sizeof(void*), "SetOnce<void> is its state word");
 static_assert(sizeof(SetOnce<int>) == 2 * sizeof(void*), "SetOnce<int> is its state word and the int, padded");
+static_assert(std::is_trivially_destructible_v<SetOnce<void>> && std::is_trivially_destructible_v<SetOnce<int>>);
 
 ONCE_NAMESPACE_END
