@@ -57,6 +57,10 @@ inline void check(bool ok, const char* what) {
 void schedule(const char* op, const void* where);
 /// A value the scheduler chooses (explored both ways).
 bool choose(const char* what);
+/// A spin loop's pause: every other enabled thread runs before this one
+/// goes on, and switching away costs no preemption (a thread that waits for
+/// another by spinning cannot starve it, and cannot spin forever).
+void yield();
 
 // ---------------------------------------------------------------------------
 // Parking: the futex that WaitOps<model::Atom> is built on.
@@ -341,22 +345,37 @@ namespace detail {
 
 template <>
 struct WaitOps<model::Atom> {
-  using Word = model::Atom<std::int32_t>;
-
-  static std::int32_t spin_while_equal(const Word& word, std::int32_t /*expected*/) {
+  static std::int32_t spin_while_equal(const model::Atom<std::int32_t>& word, std::int32_t /*expected*/) {
     return word.load(std::memory_order_acquire);  // the spin's re-reads, as one
   }
-  static void wait(const Word& word, std::int32_t expected) {
+  /// A spin on a lock word: lets every other enabled thread run first (as a
+  /// fair scheduler would), at no cost in preemptions.
+  static void spin_pause(int /*step*/) { model::yield(); }
+
+  // The futex operations, on the state word (int32) and on SetOnce's list
+  // word (uintptr_t, whose low 32 bits the futex compares).
+  template <class T>
+  static void wait(const model::Atom<T>& word, T expected) {
     model::park(
-        &word, [&] { return word.peek() == expected; }, false, 0);
+        &word, [&] { return low_half(word.peek()) == low_half(expected); }, false, 0);
   }
-  static void wait_until(const Word& word, std::int32_t expected, const Deadline& deadline) {
+  template <class T>
+  static void wait_until(const model::Atom<T>& word, T expected, const Deadline& deadline) {
     if (model::deadline_passed(deadline.ns)) return;  // the futex returns at once
     model::park(
-        &word, [&] { return word.peek() == expected; }, true, deadline.ns);
+        &word, [&] { return low_half(word.peek()) == low_half(expected); }, true, deadline.ns);
   }
-  static void notify_all(Word* word) { model::notify(word); }
+  template <class T>
+  static void notify_all(model::Atom<T>* word) {
+    model::notify(word);
+  }
   static bool reached(const Deadline& deadline) { return model::deadline_reached(deadline.ns); }
+
+ private:
+  template <class T>
+  static std::uint32_t low_half(T value) {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(value) & 0xffffffffu);
+  }
 };
 
 }  // namespace detail

@@ -45,6 +45,12 @@ mutant complete_release_relaxed detail/once_state.hpp \
 mutant complete_touches_cell detail/once_state.hpp \
   'complete() reads the word again after completing it' \
   '/void complete() noexcept/,/^  }/s/if ((old & kWaiters) != 0)/if (((old | word->load(std::memory_order_relaxed)) \& kWaiters) != 0)/'
+mutant shared_publish_relaxed detail/shared_slot.hpp \
+  "OnceShared's publishing CAS made relaxed" \
+  's/compare_exchange_strong(expected, \(.*\), std::memory_order_release, std::memory_order_relaxed)/compare_exchange_strong(expected, \1, std::memory_order_relaxed, std::memory_order_relaxed)/'
+mutant shared_get_relaxed detail/shared_slot.hpp \
+  "OnceShared::get()'s acquire made relaxed" \
+  '/T\* get() const noexcept/,/^  }/s/memory_order_acquire/memory_order_relaxed/'
 
 flags=(-std=c++20 -O2 -Wall -Wextra -Werror -pthread)
 

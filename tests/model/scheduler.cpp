@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include <once/detail/reentrancy.hpp>
 
@@ -39,6 +40,7 @@ constexpr std::size_t kMaxSteps = 100000;
 struct Thread {
   ucontext_t context{};
   Status status = Status::kRunnable;
+  bool yielding = false;  // spinning: the others go first
   const void* parked_on = nullptr;
   bool timed = false;
   std::int64_t deadline = 0;
@@ -145,10 +147,15 @@ void switch_to(int target) {
 /// a timeout (the timeout fires), and switches to it. Switching away from a
 /// runnable thread is a preemption; from a parked or finished one it is free.
 void reschedule() {
-  const Thread& current = me();
-  const bool preemptible = world.running != 0 && current.status == Status::kRunnable;
+  Thread& current = me();
+  const bool yielding = std::exchange(current.yielding, false);
+  const bool preemptible = world.running != 0 && current.status == Status::kRunnable && !yielding;
   Choice choice;
-  if (world.running != 0 && enabled(current)) {
+  bool others = false;
+  for (int i = 1; i <= world.count; ++i) {
+    others = others || (i != world.running && enabled(world.threads[static_cast<std::size_t>(i)]));
+  }
+  if (world.running != 0 && enabled(current) && !(yielding && others)) {
     choice.thread[choice.options] = static_cast<std::uint8_t>(world.running);
     choice.cost[choice.options++] = 0;
   }
@@ -230,6 +237,12 @@ bool choose(const char* what) {
   const int value = pick(choice);
   world.events.push_back({world.running, what, nullptr, value});
   return value == 1;
+}
+
+void yield() {
+  if (!in_execution || world.running == 0) return;
+  me().yielding = true;
+  schedule("yield", nullptr);
 }
 
 void park(const void* address, const std::function<bool()>& still_equal, bool timed, std::int64_t deadline) {
