@@ -52,7 +52,7 @@ EOF
 # Names a refactoring changed without changing code: old spelling first.
 renames=(
   's/once::v1::detail::BasicOnceState<std::atomic>/once::v1::detail::OnceState/g'
-  's/once::v1::detail::BasicOnceShared<\([^<>]*\), std::atomic>/once::v1::OnceShared<\1>/g'
+  's/once::v1::detail::SharedSlot<\([^<>]*\), std::atomic>/once::v1::OnceShared<\1>/g'
 )
 
 disassemble() {  # disassemble <include dir> <output>

@@ -57,10 +57,14 @@ inline void check(bool ok, const char* what) {
 void schedule(const char* op, const void* where);
 /// A value the scheduler chooses (explored both ways).
 bool choose(const char* what);
-/// A spin loop's pause: every other enabled thread runs before this one
-/// goes on, and switching away costs no preemption (a thread that waits for
-/// another by spinning cannot starve it, and cannot spin forever).
+/// A spin loop's pause. The thread stops being scheduled until some thread
+/// writes the atomic it read last (what it spins on), and switching away
+/// costs no preemption: a spinning thread cannot starve the one it waits
+/// for, and spinning adds no schedules of its own.
 void yield();
+/// For yield(): an atomic was read, or written, by the current thread.
+void note_read(const void* atom) noexcept;
+void note_write(const void* atom) noexcept;
 
 // ---------------------------------------------------------------------------
 // Parking: the futex that WaitOps<model::Atom> is built on.
@@ -124,11 +128,13 @@ class Atom {
   T load(std::memory_order order = std::memory_order_seq_cst) const {
     enter("load");
     read(order);
+    note_read(this);
     return value_;
   }
 
   void store(T value, std::memory_order order = std::memory_order_seq_cst) {
     enter("store");
+    note_write(this);
     if (releases(order)) {
       sync_ = clock();
       tick();
@@ -140,6 +146,7 @@ class Atom {
 
   T exchange(T value, std::memory_order order = std::memory_order_seq_cst) {
     enter("exchange");
+    note_write(this);
     const T old = value_;
     rmw(order);
     value_ = value;
@@ -149,10 +156,12 @@ class Atom {
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success, std::memory_order failure) {
     enter("compare_exchange");
     if (value_ == expected) {
+      note_write(this);
       rmw(success);
       value_ = desired;
       return true;
     }
+    note_read(this);
     read(failure);
     expected = value_;
     return false;
@@ -209,6 +218,7 @@ class Atom {
   template <class F>
   T modify(const char* op, std::memory_order order, F f) {
     enter(op);
+    note_write(this);
     const T old = value_;
     rmw(order);
     value_ = f(old);

@@ -40,7 +40,8 @@ constexpr std::size_t kMaxSteps = 100000;
 struct Thread {
   ucontext_t context{};
   Status status = Status::kRunnable;
-  bool yielding = false;  // spinning: the others go first
+  const void* last_read = nullptr;    // the atomic this thread read last
+  const void* spinning_on = nullptr;  // after yield(): not scheduled until this atomic is written
   const void* parked_on = nullptr;
   bool timed = false;
   std::int64_t deadline = 0;
@@ -97,7 +98,7 @@ bool in_execution = false;
 Thread& me() noexcept { return world.threads[static_cast<std::size_t>(world.running)]; }
 
 bool enabled(const Thread& t) noexcept {
-  return t.status == Status::kRunnable || (t.status == Status::kParked && t.timed);
+  return (t.status == Status::kRunnable && t.spinning_on == nullptr) || (t.status == Status::kParked && t.timed);
 }
 
 int pick(Choice proposed) {
@@ -147,15 +148,11 @@ void switch_to(int target) {
 /// a timeout (the timeout fires), and switches to it. Switching away from a
 /// runnable thread is a preemption; from a parked or finished one it is free.
 void reschedule() {
-  Thread& current = me();
-  const bool yielding = std::exchange(current.yielding, false);
-  const bool preemptible = world.running != 0 && current.status == Status::kRunnable && !yielding;
+  const Thread& current = me();
+  // A thread that just yielded is not enabled: switching away from it is free.
+  const bool preemptible = world.running != 0 && enabled(current) && current.status == Status::kRunnable;
   Choice choice;
-  bool others = false;
-  for (int i = 1; i <= world.count; ++i) {
-    others = others || (i != world.running && enabled(world.threads[static_cast<std::size_t>(i)]));
-  }
-  if (world.running != 0 && enabled(current) && !(yielding && others)) {
+  if (world.running != 0 && enabled(current)) {
     choice.thread[choice.options] = static_cast<std::uint8_t>(world.running);
     choice.cost[choice.options++] = 0;
   }
@@ -169,6 +166,11 @@ void reschedule() {
     for (int i = 1; i <= world.count; ++i) {
       all_finished = all_finished && world.threads[static_cast<std::size_t>(i)].status == Status::kFinished;
     }
+    bool spinning = false;
+    for (int i = 1; i <= world.count; ++i) {
+      spinning = spinning || world.threads[static_cast<std::size_t>(i)].spinning_on != nullptr;
+    }
+    if (spinning) fail("livelock: every logical thread that has not finished spins on a word nobody else will write");
     if (!all_finished) fail("deadlock or lost wake-up: every logical thread that has not finished is blocked");
     switch_to(0);
     std::abort();  // a finished thread is never resumed
@@ -241,8 +243,21 @@ bool choose(const char* what) {
 
 void yield() {
   if (!in_execution || world.running == 0) return;
-  me().yielding = true;
-  schedule("yield", nullptr);
+  Thread& t = me();
+  if (t.last_read == nullptr) fail("yield() in a spin loop that reads no model atomic");
+  t.spinning_on = t.last_read;
+  schedule("yield", t.spinning_on);
+}
+
+void note_read(const void* atom) noexcept {
+  if (in_execution) me().last_read = atom;
+}
+
+void note_write(const void* atom) noexcept {
+  if (!in_execution) return;
+  for (Thread& t : world.threads) {
+    if (t.spinning_on == atom) t.spinning_on = nullptr;
+  }
 }
 
 void park(const void* address, const std::function<bool()>& still_equal, bool timed, std::int64_t deadline) {
