@@ -352,17 +352,17 @@ class DestroyWhileSuspended : public CellExecution {
   Outcome coroutine_[3];
 };
 
-const model::Register set_vs_waiters{{"set_once.set_vs_waiters", "a thread's wait() and a co_await against set()", 5,
+const model::Register set_vs_waiters{{"set_once.set_vs_waiters", "a thread's wait() and a co_await against set()", 4,
                                       2000, [] { return std::make_unique<SetVsWaiters>(); }}};
-const model::Register timed{{"set_once.timed_wait_vs_set", "wait_until and wait against set()", 5, 2000,
+const model::Register timed{{"set_once.timed_wait_vs_set", "wait_until and wait against set()", 3, 2000,
                              [] { return std::make_unique<TimedWaitVsSet>(); }}};
-const model::Register throwing{{"set_once.throwing_setter", "a throwing set() hands the claim to another set()", 5,
+const model::Register throwing{{"set_once.throwing_setter", "a throwing set() hands the claim to another set()", 4,
                                 2000, [] { return std::make_unique<ThrowingSetter>(); }}};
 const model::Register handover{{"set_once.claim_handover",
-                                "three claim() coroutines, one drops its claim; a thread waits", 5, 2000,
+                                "three claim() coroutines, one drops its claim; a thread waits", 4, 2000,
                                 [] { return std::make_unique<ClaimHandover>(); }}};
 const model::Register destroy{{"set_once.destroy_while_suspended",
-                               "a suspended coroutine destroyed while another enqueues, then set()", 5, 2000,
+                               "a suspended coroutine destroyed while another enqueues, then set()", 4, 2000,
                                [] { return std::make_unique<DestroyWhileSuspended>(); }}};
 
 }  // namespace
