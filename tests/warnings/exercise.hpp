@@ -10,6 +10,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <version>
+
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
 
 namespace warnings {
 

@@ -46,6 +46,11 @@ void exercise() {
   use(cell.wait_until(std::chrono::steady_clock::now()));
   use(view.wait_until(std::chrono::system_clock::now() + std::chrono::seconds(1)));
   use(cell.wait_until(OtherClock::now()));
+#if defined(__cpp_lib_jthread)
+  std::stop_source source;
+  use(cell.wait(source.get_token()));
+  use(view.wait(source.get_token()));
+#endif
 }
 
 }  // namespace

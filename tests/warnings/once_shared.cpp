@@ -17,7 +17,19 @@ void exercise() {
   use(slot.get_or_init([] { return std::make_shared<T>(make<T>(3)); }));
   use(slot.get_or_init([] { return std::make_unique<T>(make<T>(4)); }));
   use(slot.get_or_make_shared(make<T>(5)));
+  use(slot.has_value());
+  use(slot.wait());
+  use(slot.wait_for(std::chrono::milliseconds(1)));
+  use(slot.wait_until(std::chrono::steady_clock::now()));
+  use(slot.wait_until(OtherClock::now()));
+#if defined(__cpp_lib_jthread)
+  std::stop_source source;
+  use(slot.wait(source.get_token()));
+#endif
   use(slot.take());
+  use(slot.get_or_try_init([]() -> std::optional<std::shared_ptr<T>> { return std::make_shared<T>(make<T>(9)); }));
+  once::OnceShared<T> full(std::make_shared<T>(make<T>(10)));
+  use(full.get());
 
   once::OnceShared<const T> to_const;
   use(to_const.store(made));
