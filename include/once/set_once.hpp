@@ -12,9 +12,10 @@
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/set_once_awaiters.hpp"
-#include "detail/stop_callback.hpp"
+#include "detail/stop_token.hpp"
 #include "detail/storage.hpp"
 #include "detail/thread_parker.hpp"
+#include "detail/value_rules.hpp"
 #include "detail/waiter_list.hpp"
 #include "errors.hpp"
 
@@ -109,10 +110,8 @@ concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::
 ///    allocation: nodes live in awaiters and on waiting threads' stacks.
 ///    Neither copyable nor movable.
 template <class T>
-class SetOnce : private detail::SetOnceBase<T> {
-  static_assert(detail::cell_value<T>,
-                "once: T must be a complete, non-array object type other than in_place_t or nullopt_t");
-  using Base = detail::SetOnceBase<T>;
+class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first (value_rules.hpp)
+  using Base = detail::SetOnceBase<detail::checked_value_t<T>>;
   template <class Executor, class Token>
   using Awaiter = detail::ValueAwaiter<T, Executor, Token>;
   template <class Executor, class Token>

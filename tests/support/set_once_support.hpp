@@ -12,7 +12,7 @@
 #include <version>
 
 #if defined(__cpp_lib_jthread)
-#include <stop_token>  // before the library's headers: its stop-token waits need it
+#include <stop_token>
 #endif
 
 #include <once/set_once.hpp>

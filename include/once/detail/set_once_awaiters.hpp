@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "config.hpp"
-#include "stop_callback.hpp"
+#include "stop_token.hpp"
 #include "storage.hpp"
 #include "waiter_list.hpp"
 
@@ -114,8 +114,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   };
   template <class Unused>
   struct CallbackFor<true, Unused> {
-    static_assert(has_stop_callback<Token, OnStop>, ONCE_STOP_CALLBACK_MESSAGE);
-    using type = typename StopCallbackOf<Token, OnStop>::type;
+    using type = stop_callback_t<Token, OnStop>;
   };
   using Callback = typename CallbackFor<kStoppable>::type;
 

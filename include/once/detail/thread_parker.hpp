@@ -12,7 +12,7 @@
 #include "../errors.hpp"
 #include "config.hpp"
 #include "reentrancy.hpp"
-#include "stop_callback.hpp"
+#include "stop_token.hpp"
 #include "wait.hpp"
 #include "waiter_list.hpp"
 
@@ -175,7 +175,6 @@ ONCE_COLD bool wait_until_set(BasicWaiterList<Atom>& list, const Token& token) {
       if (list->dequeue(parker)) parker->wake_cancelled();
     }
   };
-  static_assert(has_stop_callback<Token, OnStop>, ONCE_STOP_CALLBACK_MESSAGE);
   if (token.stop_requested()) return list.is_set();
   check_not_constructing(list);
   BasicThreadParker<Atom> parker(false);
@@ -183,7 +182,7 @@ ONCE_COLD bool wait_until_set(BasicWaiterList<Atom>& list, const Token& token) {
   {
     // Runs OnStop inline if stop was requested meanwhile. Its destructor
     // waits for a callback running on another thread, so the node outlives it.
-    const typename StopCallbackOf<Token, OnStop>::type on_stop(token, OnStop{&list, &parker});
+    const stop_callback_t<Token, OnStop> on_stop(token, OnStop{&list, &parker});
     parker.park_on_own();
   }
   return !parker.cancelled();

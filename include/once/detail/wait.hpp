@@ -50,6 +50,20 @@ namespace detail {
 using WaitWord = std::atomic<std::int32_t>;
 static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 
+/// A test hook: with ONCE_COUNT_WAIT_CALLS defined (in a test program's only
+/// translation unit that includes the library), every sleep and every wake
+/// below, each one a system call on the futex backend, is counted here.
+#if defined(ONCE_COUNT_WAIT_CALLS)
+struct WaitCallCounts {
+  std::atomic<long> sleeps{0};
+  std::atomic<long> wakes{0};
+};
+inline WaitCallCounts wait_call_counts;
+#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, std::memory_order_relaxed)
+#else
+#define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
+#endif
+
 /// A pointer-sized word that threads may also sleep on: SetOnce's waiter
 /// list (waiter_list.hpp). The futex backend watches its low 32 bits.
 using ListWord = std::atomic<std::uintptr_t>;
@@ -149,6 +163,7 @@ inline constexpr long kSysFutex = SYS_futex;
 #endif
 
 inline void futex_wait(const void* address, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
   // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
   // which every caller does.
@@ -165,6 +180,7 @@ inline void futex_wait_until(const void* address, std::int32_t expected, const D
 }
 
 inline void futex_wake_all(const void* address) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
   static_cast<void>(::syscall(kSysFutex, address, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
 }
 
@@ -217,6 +233,7 @@ inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word))
 
 template <class Word>
 inline void wait(const Word& word, typename Word::value_type expected) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   word.wait(expected, std::memory_order_relaxed);
 }
 
@@ -228,6 +245,7 @@ inline void wait_until(const Word& word, typename Word::value_type expected, con
   while (word.load(std::memory_order_relaxed) == expected) {
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
+    ONCE_COUNT_WAIT_CALL(sleeps);
     std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
     backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
   }
@@ -238,6 +256,7 @@ inline void wait_until(const Word& word, typename Word::value_type expected, con
 // be gone, as with the futex backend.
 template <class Word>
 inline void notify_all(Word* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
   word->notify_all();
 }
 
