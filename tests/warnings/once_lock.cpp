@@ -1,6 +1,11 @@
 // Every public member of OnceLock<T>, for the warnings test (see CMakeLists.txt).
 #include <once/once_lock.hpp>
 
+#include <version>
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
+
 #include "exercise.hpp"
 
 namespace warnings {
@@ -46,6 +51,10 @@ void exercise() {
   use(cell.wait_until(std::chrono::steady_clock::now()));
   use(view.wait_until(std::chrono::system_clock::now() + std::chrono::seconds(1)));
   use(cell.wait_until(OtherClock::now()));
+#if defined(__cpp_lib_jthread)
+  use(cell.wait(std::stop_token{}));
+  use(view.wait(std::stop_token{}));
+#endif
 }
 
 }  // namespace
