@@ -9,7 +9,7 @@
 //                                        two threads racing for every cell
 //
 // Peers: OnceLock_get_or_init, LazyLock_force, OnceCell_get_or_init (one
-// thread only: it has no atomics), std_call_once, absl_call_once,
+// thread only: it has no atomics), OnceFlag_call_once, std_call_once, absl_call_once,
 // boost_call_once, atomic_bool_dclp (a std::atomic<bool> checked twice around
 // a std::mutex), mutex_optional (a std::mutex-guarded std::optional<int>).
 // Every initializer counts its runs in a thread-local counter and returns an
@@ -70,6 +70,7 @@
 #include <thread>
 #include <type_traits>
 
+#include <once/call_once.hpp>
 #include <once/lazy_lock.hpp>
 #include <once/once_cell.hpp>
 #include <once/once_lock.hpp>
@@ -121,6 +122,20 @@ struct OnceCellGetOrInit {
   using Cell = once::OnceCell<int>;
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
     return cell.get_or_init([v] { return initial_value(v); });
+  }
+};
+
+struct OnceFlagCallOnce {
+  static constexpr const char* kId = "OnceFlag_call_once";
+  static constexpr const char* kLabel = "once::call_once + once::OnceFlag";
+  static constexpr bool kThreadSafe = true;
+  struct Cell {
+    once::OnceFlag flag;
+    int value = 0;
+  };
+  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
+    once::call_once(cell.flag, [&cell, v] { cell.value = initial_value(v); });
+    return cell.value;
   }
 };
 
@@ -345,7 +360,7 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_all<OnceLockGetOrInit, LazyLockForce, OnceCellGetOrInit, StdCallOnce,
+  register_all<OnceLockGetOrInit, LazyLockForce, OnceCellGetOrInit, OnceFlagCallOnce, StdCallOnce,
 #ifdef ONCE_BENCH_HAS_ABSL
                AbslCallOnce,
 #endif

@@ -15,6 +15,7 @@
 //   LazyLock_deref         *LazyLock<int, captureless lambda>
 //   OnceCell_get           OnceCell<int>::get() (single-threaded, no atomics)
 //   LazyCell_deref         *LazyCell<int, captureless lambda>
+//   OnceFlag_call_once     once::call_once(once::OnceFlag&, f), then the value
 //   std_call_once          std::call_once(std::once_flag&, f), then the value
 //   absl_call_once         absl::call_once(absl::once_flag&, f), then the value
 //   boost_call_once        boost::call_once(boost::once_flag&, f), then the value
@@ -77,6 +78,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <once/call_once.hpp>
 #include <once/lazy_cell.hpp>
 #include <once/lazy_lock.hpp>
 #include <once/once_cell.hpp>
@@ -209,6 +211,26 @@ struct LazyCellDeref {
     return &lazy;
   }
   ONCE_BENCH_INLINE static int read(Object* object) { return **object; }
+};
+
+struct OnceFlagPair {
+  once::OnceFlag flag;
+  int value = 0;
+};
+
+struct OnceFlagCallOnce {
+  static constexpr const char* kId = "OnceFlag_call_once";
+  static constexpr const char* kLabel = "once::call_once + once::OnceFlag";
+  using Object = OnceFlagPair;
+  static inline constinit Object pair{};
+  static Object* object() {
+    static_cast<void>(read(&pair));
+    return &pair;
+  }
+  ONCE_BENCH_INLINE static int read(Object* object) {
+    once::call_once(object->flag, [object] { object->value = make_value(); });
+    return object->value;
+  }
 };
 
 struct StdOncePair {
@@ -366,7 +388,7 @@ void register_all() {
 
 int main(int argc, char** argv) {
   register_all<PlainInt, LocalStatic, OnceLockGet, OnceLockGetOrInit, LazyLockDeref, OnceCellGet, LazyCellDeref,
-               StdCallOnce,
+               OnceFlagCallOnce, StdCallOnce,
 #ifdef ONCE_BENCH_HAS_ABSL
                AbslCallOnce,
 #endif

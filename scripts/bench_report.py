@@ -58,7 +58,7 @@ RUST_SIZES = {
     "LazyLock_int_captureless": ("std::sync::LazyLock<i32>", 16),
 }
 
-LIBRARY_PREFIXES = ("OnceLock", "OnceCell", "LazyLock", "LazyCell", "OnceShared", "SetOnce")
+LIBRARY_PREFIXES = ("OnceLock", "OnceCell", "LazyLock", "LazyCell", "OnceShared", "SetOnce", "OnceFlag")
 
 
 def warn(message):

@@ -5,8 +5,8 @@
 # read_path_asm.sh: the read path's shape, as the compiler emits it.
 #
 # Compiles a probe translation unit at -O2 with functions that read an int
-# through a function-local static, OnceLock<int>::get_or_init, *LazyLock and
-# OnceLock<int>::get(), links it (so that objdump can name every address),
+# through a function-local static, OnceLock<int>::get_or_init, *LazyLock,
+# once::call_once on a OnceFlag and OnceLock<int>::get(), links it (so that objdump can name every address),
 # disassembles it with objdump -d --no-show-raw-insn -C, and prints the
 # instructions each function executes once the value is there (from its entry
 # to its first ret) side by side, then every probe function in full.
@@ -48,10 +48,14 @@ trap 'rm -rf "${work}"' EXIT
 # The probes. make_value() lives in another translation unit, so that no
 # value is a known constant; extern "C" keeps the names short.
 cat > "${work}/probe.cpp" << 'EOF'
+#include <once/call_once.hpp>
 #include <once/lazy_lock.hpp>
 #include <once/once_lock.hpp>
 
 int make_value();
+
+once::OnceFlag flag;
+int flag_value;
 
 once::OnceLock<int> lock;
 constinit once::LazyLock lazy = [] { return make_value(); };
@@ -63,6 +67,10 @@ extern "C" int probe_local_static() {
 extern "C" int probe_once_lock_get_or_init() { return lock.get_or_init(make_value); }
 extern "C" int probe_lazy_lock_deref() { return *lazy; }
 extern "C" const int* probe_once_lock_get() { return lock.get(); }
+extern "C" int probe_call_once() {
+  once::call_once(flag, [] { flag_value = make_value(); });
+  return flag_value;
+}
 EOF
 cat > "${work}/main.cpp" << 'EOF'
 int make_value() { return 42; }
@@ -146,7 +154,7 @@ side_by_side() {
   ' "$@"
 }
 
-for fn in probe_local_static probe_once_lock_get_or_init probe_lazy_lock_deref probe_once_lock_get; do
+for fn in probe_local_static probe_once_lock_get_or_init probe_lazy_lock_deref probe_call_once probe_once_lock_get; do
   extract "${fn}" hot > "${work}/${fn}.hot"
   extract "${fn}" full > "${work}/${fn}.full"
   [[ -s "${work}/${fn}.hot" ]] || { echo "read_path_asm.sh: ${fn} not found in the disassembly" >&2; exit 1; }
@@ -157,17 +165,20 @@ width=$(cat "${work}"/*.hot | awk '{ if (length($0) > w) w = length($0) } END { 
 {
   echo "Read path at ${opt}: $("${cxx}" --version | head -n 1), $(uname -m)"
   echo "Instructions from entry to the first ret: what every call executes once the value is there."
-  echo "guard/value: the function-local static's guard byte and int; lock: a OnceLock<int>; lazy: a LazyLock."
+  echo "guard/value: the function-local static's guard byte and int; lock: a OnceLock<int>; lazy: a LazyLock;"
+  echo "flag/flag_value: a OnceFlag and the int its call_once sets."
   echo
-  side_by_side "${width}" "function-local static" "OnceLock<int>::get_or_init(f)" "*LazyLock<int, lambda>" -- \
-    "${work}/probe_local_static.hot" "${work}/probe_once_lock_get_or_init.hot" "${work}/probe_lazy_lock_deref.hot"
+  side_by_side "${width}" "function-local static" "OnceLock<int>::get_or_init(f)" "*LazyLock<int, lambda>" \
+    "call_once(OnceFlag&, f)" -- \
+    "${work}/probe_local_static.hot" "${work}/probe_once_lock_get_or_init.hot" "${work}/probe_lazy_lock_deref.hot" \
+    "${work}/probe_call_once.hot"
   echo
   echo "OnceLock<int>::get() never initializes: it yields the value's address or nullptr."
   echo
   side_by_side "${width}" "OnceLock<int>::get()" -- "${work}/probe_once_lock_get.hot"
   echo
   echo "In full (a branch target +0x.. is an offset in the same function, .cold its out-of-line part):"
-  for fn in probe_local_static probe_once_lock_get_or_init probe_lazy_lock_deref probe_once_lock_get; do
+  for fn in probe_local_static probe_once_lock_get_or_init probe_lazy_lock_deref probe_call_once probe_once_lock_get; do
     echo
     echo "${fn}:"
     sed 's/^/  /' "${work}/${fn}.full"

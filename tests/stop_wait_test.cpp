@@ -7,8 +7,7 @@
 //
 // Promptness is shown, not timed: the waiter is asleep in the kernel before
 // the request and returns after it, with no value set, so the stop callback
-// is what woke it (there is no periodic re-check that could). The latency is
-// measured in bench/wake_latency_bench.cpp.
+// is what woke it (there is no periodic re-check that could).
 #include <atomic>
 #include <chrono>
 #include <cstdio>

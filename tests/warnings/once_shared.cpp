@@ -1,6 +1,11 @@
 // Every public member of OnceShared<T>, for the warnings test (see CMakeLists.txt).
 #include <once/once_shared.hpp>
 
+#include <version>
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
+
 #include "exercise.hpp"
 
 namespace warnings {
@@ -48,6 +53,19 @@ void exercise() {
   copy = slot;
   if (opaque() != 0) use(slot.take());
   use(slot.get());
+
+  use(slot.has_value());
+  use(slot.get_or_try_init([] { return std::optional<std::shared_ptr<T>>(std::make_shared<T>(make<T>(9))); }));
+  use(slot.wait());
+  use(view.wait());
+  use(slot.wait_for(std::chrono::milliseconds(1)));
+  use(slot.wait_until(std::chrono::steady_clock::now()));
+  use(slot.wait_until(OtherClock::now()));
+  once::OnceShared<T> full(std::make_shared<T>(make<T>(10)));
+  use(full.get());
+#if defined(__cpp_lib_jthread)
+  use(slot.wait(std::stop_token{}));
+#endif
 }
 
 }  // namespace

@@ -93,6 +93,17 @@ class BasicOnceState {
   /// and propagates.
   template <class Init>
   bool initialize(Init& init) {
+    // The common case first, written out here so that it compiles into the
+    // caller's (cold) slow path with `init` inlined: an empty word that nobody
+    // waits on, claimed by one CAS (no load first: the caller has just seen
+    // the word incomplete). Acquire: as the claim in run_once.
+    std::int32_t state = kEmpty;
+    if (word_.compare_exchange_strong(state, kRunning, std::memory_order_acquire, std::memory_order_acquire))
+        [[likely]] {
+      return run_claimed(init);
+    }
+    // Complete, held by another initializer, flagged by sleepers, or nudged by
+    // a stop request: the general loop, type-erased and compiled once.
     return run_once(&init, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
   }
 
@@ -158,7 +169,7 @@ class BasicOnceState {
 
   /// Marks the word complete and wakes every sleeper. The initializer's
   /// commit, and OnceShared::store, which publishes without running one.
-  void complete() noexcept {
+  ONCE_ALWAYS_INLINE void complete() noexcept {
     Word* const word = &word_;
     // Release pairs with the acquire loads that test for kComplete
     // (is_complete, run_once, sleep_once): it publishes the value.
@@ -183,7 +194,9 @@ class BasicOnceState {
   class Attempt {
    public:
     explicit Attempt(BasicOnceState& state) noexcept : state_(state), frame_(&state) {}
-    ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
+    // Inline: on the first initialization's path, the commit is one
+    // exchange and a test; only the roll-back is out of line.
+    ONCE_ALWAYS_INLINE ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
     Attempt(const Attempt&) = delete;
     Attempt& operator=(const Attempt&) = delete;
     void commit() noexcept { committed_ = true; }
@@ -193,6 +206,23 @@ class BasicOnceState {
     InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
     bool committed_ = false;
   };
+
+  /// Runs `init` on a word this thread has just claimed (kRunning set by its
+  /// CAS), and commits or rolls back.
+  template <class Init>
+  ONCE_ALWAYS_INLINE bool run_claimed(Init& init) {
+    Attempt attempt(*this);
+    const bool committed = init();
+    if (committed) attempt.commit();
+    return committed;
+  }
+
+  bool run_claimed_erased(void* context, InitFn init) {
+    Attempt attempt(*this);
+    const bool committed = init(context);
+    if (committed) attempt.commit();
+    return committed;
+  }
 
   ONCE_COLD bool run_once(void* context, InitFn init) {
     // Acquire pairs with complete() (seeing kComplete means the value is
@@ -205,10 +235,7 @@ class BasicOnceState {
         // The claim keeps the waiters flag, so the commit still wakes them.
         if (word_.compare_exchange_weak(state, state | kRunning, std::memory_order_acquire,
                                         std::memory_order_acquire)) {
-          Attempt attempt(*this);
-          const bool committed = init(context);
-          if (committed) attempt.commit();
-          return committed;
+          return run_claimed_erased(context, init);
         }
         continue;  // lost the race or failed spuriously; `state` holds the fresh value
       }
@@ -238,7 +265,7 @@ class BasicOnceState {
   /// Back to kEmpty after a failed or declined initializer, waking sleepers so
   /// one of them can take over. Only clears kRunning: if OnceShared::store
   /// completed the word meanwhile, it stays complete.
-  void roll_back() noexcept {
+  ONCE_COLD void roll_back() noexcept {
     Word* const word = &word_;
     // Release pairs with the acquire claim in run_once.
     const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
