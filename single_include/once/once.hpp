@@ -3583,8 +3583,8 @@ concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::
 ///    token cancels a wait the same way; it then yields nullptr (false for
 ///    void, a claim with cancelled()), unless the value came first.
 ///    Undefined: destroying a coroutine while another thread resumes it.
-///  * Stop-token overloads are templates: include <stop_token> before the
-///    first once header in a file that uses them.
+///  * Stop-token overloads are templates on a stop-token-like type, so this
+///    header does not include <stop_token>; a caller that has one has it.
 ///  * Blocked threads sleep on the cell's word; one set() wakes them all with
 ///    one system call. wait(token) wakes on request_stop() (no polling).
 ///  * Reentrancy: set() or wait() from inside the value's constructor throws
