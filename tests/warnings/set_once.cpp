@@ -15,7 +15,19 @@ Task await_value(once::SetOnce<T>& cell) {
   std::stop_source source;
   use(co_await cell.async_wait(source.get_token()));
   use(co_await cell.async_wait(Executor{}, source.get_token()));
+  use(cell.wait(source.get_token()));
+  if (auto claim = co_await cell.claim(source.get_token())) use(claim.set(make<T>(13)));
 #endif
+  const once::SetOnce<T>& view = cell;
+  use(co_await view);
+  use(co_await view.async_wait(Executor{}));
+  if (auto claim = co_await cell.claim()) use(claim.set(make<T>(10)));
+  if (auto claim = co_await cell.claim(Executor{})) {
+    use(claim.cancelled());
+    use(claim.emplace(make<T>(11)));
+  }
+  use(co_await cell.get_or_init([] { return make<T>(12); }));
+  use(co_await cell.get_or_init(Executor{}, [] { return make<T>(14); }));
 }
 
 template <class T>
@@ -36,6 +48,9 @@ void exercise() {
   use(cell.wait_until(std::chrono::steady_clock::now()));
   use(cell.wait_until(std::chrono::system_clock::now()));
   use(cell.wait_until(OtherClock::now()));
+  use(cell.take());
+  once::SetOnce<T> full(std::in_place, make<T>(15));
+  use(full.get());
 }
 
 Task await_event(once::SetOnce<void>& event) {
@@ -45,7 +60,9 @@ Task await_event(once::SetOnce<void>& event) {
   std::stop_source source;
   use(co_await event.async_wait(source.get_token()));
   use(co_await event.async_wait(Executor{}, source.get_token()));
+  use(event.wait(source.get_token()));
 #endif
+  if (auto claim = co_await event.claim()) use(claim);
 }
 
 void exercise_event() {
@@ -57,6 +74,8 @@ void exercise_event() {
   use(event.wait_for(std::chrono::milliseconds(1)));
   use(event.wait_until(std::chrono::steady_clock::now()));
   use(event.wait_until(OtherClock::now()));
+  once::SetOnce<void> done(std::in_place);
+  use(done.has_value());
 }
 
 }  // namespace
