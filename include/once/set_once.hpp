@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <chrono>
 #include <concepts>
 #include <coroutine>
 #include <new>
@@ -15,6 +14,7 @@
 #endif
 
 #include "detail/cell.hpp"
+#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/set_once_state.hpp"

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <version>
@@ -21,6 +20,12 @@
 #if defined(__cpp_lib_jthread)
 #include <optional>
 #include <stop_token>
+#endif
+
+#if __has_include(<sched.h>)
+#include <sched.h>  // sched_yield: what std::this_thread::yield calls, without <thread>
+#else
+#include <thread>
 #endif
 
 #include "../errors.hpp"
@@ -67,7 +72,11 @@ class SpinBackoff {
       ++spins_;
       cpu_relax();
     } else {
+#if __has_include(<sched.h>)
+      static_cast<void>(::sched_yield());
+#else
       std::this_thread::yield();
+#endif
     }
   }
 

@@ -37,8 +37,14 @@
 
 #include <climits>
 #else
-#include <chrono>
+#include "chrono.hpp"
+#if __has_include(<time.h>) && __has_include(<unistd.h>)
+#include <time.h>  // nanosleep: the timed wait's backoff sleeps without <thread>
+#define ONCE_POSIX_SLEEP 1
+#else
 #include <thread>
+#define ONCE_POSIX_SLEEP 0
+#endif
 #endif
 
 ONCE_NAMESPACE_BEGIN
@@ -165,7 +171,16 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
   while (word.load(std::memory_order_relaxed) == expected) {
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
-    std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
+    const nanoseconds nap = nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff;
+#if ONCE_POSIX_SLEEP
+    // nap is at most kMaxBackoff, so it fits tv_nsec. An interruption (EINTR)
+    // only ends this nap early: the loop re-checks the word and the clock.
+    ::timespec request{};
+    request.tv_nsec = static_cast<decltype(request.tv_nsec)>(nap.count());
+    static_cast<void>(::nanosleep(&request, nullptr));
+#else
+    std::this_thread::sleep_for(nap);
+#endif
     backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
   }
 }
