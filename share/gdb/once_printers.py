@@ -73,6 +73,16 @@ def _word(value):
     return int(value)
 
 
+def _member(value, *names):
+    """The first of `names` that `value` (or a base class of it) has."""
+    for name in names:
+        try:
+            return value[name]
+        except gdb.error:
+            pass
+    raise gdb.error(f"{value.type} has none of {', '.join(names)}")
+
+
 def _stored(storage):
     """The value in a detail::Storage<T> (valid only when the state says so)."""
     return storage["value_"]
@@ -190,12 +200,13 @@ def _next_waiter(state_type):
 
 
 def decode_set_once(state):
-    """What a detail::SetOnceState holds: (is_set, being_set, waiters).
+    """What SetOnce's state (a detail::SetOnceState, or the WaiterList that
+    replaces it) holds: (is_set, being_set, waiters).
 
     The one place that knows SetOnce's state word: a tagged pointer to the
-    oldest waiter (a WaiterNode, linked through `next`) with its low bits as
-    flags, or kSet alone once the value is there. `waiters` counts the nodes
-    of the list (None if it cannot be read).
+    oldest waiter (linked through `next`) with its low bits as flags, or kSet
+    alone once the value is there. `waiters` counts the nodes of the list,
+    value and claim waiters alike (None if it cannot be read).
     """
     word = _word(state["word_"])
     if word == SET_ONCE_SET:
@@ -220,12 +231,15 @@ class SetOncePrinter(_Printer):
 
     def __init__(self, value):
         super().__init__(value)
-        self.is_set, self.being_set, self.waiters = decode_set_once(value["state_"])
-        self.has_storage = any(f.name == "storage_" for f in value.type.strip_typedefs().fields())
+        self.is_set, self.being_set, self.waiters = decode_set_once(_member(value, "list_", "state_"))
+        try:
+            self.storage = value["storage_"]
+        except gdb.error:  # SetOnce<void>
+            self.storage = None
 
     def to_string(self):
         if self.is_set:
-            return self.name if self.has_storage else f"{self.name} <set>"
+            return self.name if self.storage is not None else f"{self.name} <set>"
         what = "being set" if self.being_set else "empty"
         if self.waiters is None:
             what += ", waiters unreadable"
@@ -234,8 +248,8 @@ class SetOncePrinter(_Printer):
         return f"{self.name} <{what}>"
 
     def children(self):
-        if self.is_set and self.has_storage:
-            yield "value", _stored(self.value["storage_"])
+        if self.is_set and self.storage is not None:
+            yield "value", _stored(self.storage)
 
 
 class OnceFlagPrinter(_Printer):

@@ -1431,6 +1431,14 @@ class Cell : public CellBase<T, State> {
       init_slow(std::forward<F>(f));
     return *value_ptr();
   }
+  /// Not a get_or_init: turns an `f` that cannot make a T into one error that says so.
+  template <class F>
+  requires(!initializer_for<F, T>) T& get_or_init(F&&) {
+    static_assert(initializer_for<F, T>,
+                  "once: get_or_init(f) needs an f callable with no arguments that returns something T can be "
+                  "constructed from");
+    return *value_ptr();
+  }
 
   /// As get_or_init, for an `f` that may decline: it returns something
   /// optional-like (std::optional<U>, typically). If `f` returns an empty
@@ -1535,13 +1543,78 @@ class Cell : public CellBase<T, State> {
 }  // namespace detail
 ONCE_NAMESPACE_END
 ONCE_STORAGE_WARNINGS_END
+// ---- once/detail/value_rules.hpp ---------------------------------------------
+//
+// What the library's types can hold, checked where a misuse meets it first:
+// each rule is a static_assert with its own message, so that `OnceLock<int&>`
+// is one error that says what to write instead, not a cascade from deep
+// inside the storage.
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// Stands in for a T that broke a rule, so that the rest of the type still
+/// instantiates and the rule's message stays the only error.
+struct RejectedValue {};
+
+/// The rules for T in OnceCell, OnceLock, LazyCell, LazyLock and SetOnce.
+/// Instantiated from the public type's base clause, before anything else of
+/// the type is: `type` is T if T is allowed, RejectedValue if not. Exactly one
+/// static_assert fails for a T that breaks a rule.
+template <class T>
+struct ValueRules {
+  static constexpr bool kReference = std::is_reference_v<T>;
+  static constexpr bool kVoid = std::is_void_v<T>;
+  static constexpr bool kArray = std::is_array_v<T>;
+  static constexpr bool kFunction = std::is_function_v<T>;
+  static constexpr bool kTag =
+      std::is_same_v<std::remove_cv_t<T>, std::in_place_t> || std::is_same_v<std::remove_cv_t<T>, std::nullopt_t>;
+  static constexpr bool kNamedRule = kReference || kVoid || kArray || kFunction || kTag;
+
+  static_assert(!kReference,
+                "once: T cannot be a reference: a once type holds an object; "
+                "hold a pointer (OnceLock<U*>) or a std::reference_wrapper<U> instead");
+  static_assert(!kVoid,
+                "once: T cannot be void: for code that runs once, use once::OnceFlag with once::call_once "
+                "(<once/call_once.hpp>); for a one-shot event, once::SetOnce<void>");
+  static_assert(!kArray, "once: T cannot be a C array: hold a std::array<U, N> instead");
+  static_assert(!kFunction, "once: T cannot be a function type: hold a function pointer (U(*)()) instead");
+  static_assert(!kTag, "once: T cannot be std::in_place_t or std::nullopt_t: they are the types' own tags");
+  static_assert(kNamedRule || std::is_destructible_v<T>, "once: T must be destructible (and complete)");
+
+  using type = std::conditional_t<kNamedRule || !std::is_destructible_v<T>, RejectedValue, T>;
+  /// For a type with no base to check T in: `static_assert(ValueRules<T>::kChecked);`
+  /// instantiates the rules (the failing one reports) and adds no error of its own.
+  static constexpr bool kChecked = true;
+};
+
+/// The rules for T in OnceShared<T>, which holds a std::shared_ptr<T>: T may
+/// be incomplete where the slot is declared, so nothing here needs it complete.
+template <class T>
+struct PointeeRules {
+  static_assert(!std::is_reference_v<T>,
+                "once: OnceShared<T> cannot take a reference type: OnceShared<U> already hands out U* and U&");
+  static_assert(!std::is_void_v<T>,
+                "once: OnceShared<void> is not supported, since get_or_init returns T&: use a concrete T; for code "
+                "that runs once, once::OnceFlag with once::call_once (<once/call_once.hpp>)");
+  static_assert(!std::is_array_v<T>, "once: OnceShared<T> cannot hold a C array: hold a std::array<U, N> instead");
+  static_assert(!std::is_function_v<T>, "once: OnceShared<T> cannot hold a function type");
+  static constexpr bool kChecked = true;
+};
+
+/// T, once it has passed ValueRules; RejectedValue otherwise.
+template <class T>
+using checked_value_t = typename ValueRules<T>::type;
+
+}  // namespace detail
+ONCE_NAMESPACE_END
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
 template <class T, class F, class CellType>
 class Lazy {
-  static_assert(initializer_for<F&, T>,
+  static_assert(initializer_for<F&, T> || std::is_same_v<T, RejectedValue>,  // T reported already
                 "once: the lazy value's function must be callable with no arguments and "
                 "return something T can be constructed from");
 
@@ -1605,8 +1678,8 @@ ONCE_NAMESPACE_BEGIN
 /// Trivially destructible when T is; `constinit` works. The same size as
 /// OnceLock<T>.
 template <class T>
-class OnceCell : private detail::Cell<T, detail::LocalOnceState> {
-  using Base = detail::Cell<T, detail::LocalOnceState>;
+class OnceCell : private detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState> {
+  using Base = detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState>;
 
  public:
   using typename Base::value_type;
@@ -1642,8 +1715,8 @@ ONCE_NAMESPACE_BEGIN
 /// No default constructor; neither copyable nor movable. Takes no room for an
 /// empty `F`; trivially destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
-class LazyCell : private detail::Lazy<T, F, OnceCell<T>> {
-  using Base = detail::Lazy<T, F, OnceCell<T>>;
+class LazyCell : private detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>> {
+  using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>>;
 
  public:
   using value_type = T;
@@ -1654,6 +1727,19 @@ class LazyCell : private detail::Lazy<T, F, OnceCell<T>> {
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyCell(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
+
+  /// Not a constructor: turns a function that does not convert to F into one
+  /// error that says why, instead of "conversion to non-scalar type requested".
+  template <class G>
+  requires(!std::convertible_to<G, F> && std::is_invocable_v<G&> && std::is_default_constructible_v<F>) LazyCell(G&&)
+      : Base(F()) {
+    static_assert(detail::initializer_for<G&, T>,
+                  "once: the function of a LazyCell<T> must return something T can be constructed from");
+    static_assert(!detail::initializer_for<G&, T> || std::convertible_to<G, F>,
+                  "once: LazyCell<T> stores a plain function pointer, T(*)(), and this function (a lambda with "
+                  "captures, or another function object) does not convert to one: let class template argument "
+                  "deduction pick its type, `LazyCell x = [&] { ... };`, or name it, LazyCell<T, decltype(f)>");
+  }
 
   LazyCell(const LazyCell&) = delete;
   LazyCell& operator=(const LazyCell&) = delete;
@@ -1709,11 +1795,18 @@ ONCE_NAMESPACE_BEGIN
 /// Unsafe concurrently: take(), reset(), assignment and destruction need the
 /// cell to themselves.
 ///
+/// fork(). A child forked while another thread runs the cell's initializer
+/// gets the cell mid-initialization without the thread that would finish it,
+/// and nothing recovers it: there the cell reads as empty, timed waits time
+/// out, and get_or_init, set, try_emplace and wait() block for good. (POSIX
+/// allows such a child only async-signal-safe calls until it execs; see
+/// docs/design.md, "fork() during an initialization".)
+///
 /// `sizeof(OnceLock<int>) == 8`; trivially destructible when T is; `constinit`
 /// works for the default and in-place constructors.
 template <class T>
-class OnceLock : private detail::Cell<T, detail::OnceState> {
-  using Base = detail::Cell<T, detail::OnceState>;
+class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceState> {
+  using Base = detail::Cell<detail::checked_value_t<T>, detail::OnceState>;
 
  public:
   using typename Base::value_type;
@@ -1825,8 +1918,8 @@ ONCE_NAMESPACE_BEGIN
 /// 16). No default constructor; neither copyable nor movable. Trivially
 /// destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
-class LazyLock : private detail::Lazy<T, F, OnceLock<T>> {
-  using Base = detail::Lazy<T, F, OnceLock<T>>;
+class LazyLock : private detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>> {
+  using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>>;
 
  public:
   using value_type = T;
@@ -1837,6 +1930,19 @@ class LazyLock : private detail::Lazy<T, F, OnceLock<T>> {
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyLock(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
+
+  /// Not a constructor: turns a function that does not convert to F into one
+  /// error that says why, instead of "conversion to non-scalar type requested".
+  template <class G>
+  requires(!std::convertible_to<G, F> && std::is_invocable_v<G&> && std::is_default_constructible_v<F>) LazyLock(G&&)
+      : Base(F()) {
+    static_assert(detail::initializer_for<G&, T>,
+                  "once: the function of a LazyLock<T> must return something T can be constructed from");
+    static_assert(!detail::initializer_for<G&, T> || std::convertible_to<G, F>,
+                  "once: LazyLock<T> stores a plain function pointer, T(*)(), and this function (a lambda with "
+                  "captures, or another function object) does not convert to one: let class template argument "
+                  "deduction pick its type, `LazyLock x = [&] { ... };`, or name it, LazyLock<T, decltype(f)>");
+  }
 
   LazyLock(const LazyLock&) = delete;
   LazyLock& operator=(const LazyLock&) = delete;
@@ -2045,6 +2151,11 @@ ONCE_STORAGE_WARNINGS_END
 
 ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
+namespace detail {
+/// `F` can be called with no arguments and returns what makes a std::shared_ptr<T>.
+template <class F, class T>
+concept shared_initializer_for = std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>>;
+}  // namespace detail
 
 /// A std::shared_ptr<T> slot that is set at most once and then read by any
 /// number of threads, on hot paths, without touching the reference count.
@@ -2154,7 +2265,7 @@ ONCE_NAMESPACE_BEGIN
 /// the slot is declared (as with std::shared_ptr).
 template <class T>
 class OnceShared {
-  static_assert(std::is_object_v<T> && !std::is_array_v<T>, "once: OnceShared<T> needs an object type, not an array");
+  static_assert(detail::PointeeRules<T>::kChecked);  // each rule reports itself (detail/value_rules.hpp)
 
  public:
   using element_type = T;
@@ -2231,8 +2342,7 @@ class OnceShared {
   /// If a store sets the slot while `f` runs, f's result is released and the
   /// stored value returned. Returns once the slot is complete.
   template <class F>
-  requires std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>> ONCE_ALWAYS_INLINE T&
-  get_or_init(F&& f) {
+  requires detail::shared_initializer_for<F, T> ONCE_ALWAYS_INLINE T& get_or_init(F&& f) {
     // The state word rather than the pointer: returning only once complete
     // is what lets the caller destroy the slot right after (class comment).
     if (slot_.is_complete()) [[likely]]
@@ -2254,6 +2364,16 @@ class OnceShared {
     if (slot_.is_complete()) [[likely]]
       return slot_.completed_pointer();
     return slot_.template initialize<true>(std::forward<F>(f));
+  }
+
+  /// Not a get_or_init: turns an `f` that cannot make the pointer into one
+  /// error that says so.
+  template <class F>
+  requires(!detail::shared_initializer_for<F, T>) T& get_or_init(F&&) {
+    static_assert(detail::shared_initializer_for<F, T>,
+                  "once: OnceShared<T>::get_or_init(f) needs an f callable with no arguments that returns a "
+                  "std::shared_ptr<T> (or what converts to one: std::shared_ptr<U>, std::unique_ptr<U>)");
+    return *get();
   }
 
   /// get_or_init with `std::make_shared<T>(std::forward<Args>(args)...)`: the
@@ -3034,8 +3154,7 @@ ONCE_NAMESPACE_BEGIN
 /// copyable nor movable: waiters hold its address.
 template <class T>
 class SetOnce {
-  static_assert(detail::cell_value<T>,
-                "once: T must be a complete, non-array object type other than in_place_t or nullopt_t");
+  static_assert(detail::ValueRules<T>::kChecked);  // each rule reports itself (detail/value_rules.hpp)
 
  public:
   using value_type = T;
