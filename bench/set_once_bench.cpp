@@ -4,6 +4,8 @@
 // Waking waiters: the cost per waiter of one set() that releases N waiters.
 //
 //   set_once_coroutines/inline/<N>/manual_time  SetOnce<int>, N coroutines resumed inline
+//   set_once_coroutines/handles_baseline/<N>/manual_time  the same N frames resumed from a
+//                                               std::vector of handles (the floor)
 //   set_once_threads/<id>/<N>/manual_time       N threads blocked on an event; <id> is
 //                                               set_once (SetOnce<void>::wait),
 //                                               mutex_cv_baseline (std::mutex + std::condition_variable),
@@ -99,6 +101,51 @@ void set_once_coroutines(benchmark::State& state) {
   state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * static_cast<double>(waiters));
 }
 BENCHMARK(set_once_coroutines)->Name("set_once_coroutines/inline")->Arg(1)->Arg(100)->Arg(10000)->UseManualTime();
+
+/// The baseline: the same coroutines suspended on an awaiter that only keeps
+/// their handles in a vector, resumed one after the other from that vector.
+/// The floor for "one set() resumes N coroutines": what resuming N frames
+/// costs with no list to walk and nothing to synchronize.
+struct HandleSlot {
+  std::vector<std::coroutine_handle<>>* handles;
+  const int* value;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> handle) const { handles->push_back(handle); }
+  int await_resume() const noexcept { return *value; }
+};
+
+OwnedTask await_slot(HandleSlot slot, std::int64_t& sum) { sum += co_await slot; }
+
+void handles_baseline(benchmark::State& state) {
+  const auto waiters = static_cast<std::size_t>(state.range(0));
+  std::vector<OwnedTask> tasks;
+  tasks.reserve(waiters);
+  std::vector<std::coroutine_handle<>> handles;
+  handles.reserve(waiters);
+  std::int64_t sum = 0;
+  double total_ns = 0;
+  for (auto _ : state) {
+    auto value = std::make_unique<int>(0);
+    for (std::size_t i = 0; i < waiters; ++i) tasks.push_back(await_slot(HandleSlot{&handles, value.get()}, sum));
+    const auto start = Clock::now();
+    *value = 1;
+    for (const auto handle : handles) handle.resume();
+    const auto end = Clock::now();
+    const double ns = std::chrono::duration<double, std::nano>(end - start).count();
+    state.SetIterationTime(ns * 1e-9);
+    total_ns += ns;
+    handles.clear();
+    tasks.clear();
+  }
+  benchmark::DoNotOptimize(sum);
+  state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * static_cast<double>(waiters));
+}
+BENCHMARK(handles_baseline)
+    ->Name("set_once_coroutines/handles_baseline")
+    ->Arg(1)
+    ->Arg(100)
+    ->Arg(10000)
+    ->UseManualTime();
 
 // ---- Threads ---------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 //
 //   waiters/<id>/<waiters>/manual_time
 //
-// Peers: OnceLock (get_or_init), std_call_once, absl_call_once,
+// Peers: OnceLock (get_or_init), SetOnce (emplace), std_call_once, absl_call_once,
 // boost_call_once, atomic_bool_dclp (waiters block on the std::mutex),
 // mutex_optional, and spin_once: a minimal once written here that spins
 // (with the CPU's pause hint) until the value is there, the naive design the
@@ -56,6 +56,7 @@
 #include <vector>
 
 #include <once/once_lock.hpp>
+#include <once/set_once.hpp>
 
 namespace {
 
@@ -85,6 +86,24 @@ struct OnceLockPeer {
   template <class F>
   static int get_or_init(Cell& cell, F f) {
     return cell.get_or_init(f);
+  }
+};
+
+/// SetOnce used as a blocking OnceLock: emplace() claims the cell, and only
+/// the claim holder converts the argument (runs `f`); the other threads queue
+/// as claim waiters and sleep until the value is there.
+struct SetOncePeer {
+  static constexpr const char* kId = "SetOnce";
+  static constexpr const char* kLabel = "once::SetOnce (emplace from f)";
+  using Cell = once::SetOnce<int>;
+  template <class F>
+  static int get_or_init(Cell& cell, F f) {
+    struct Call {
+      F& f;
+      operator int() const { return f(); }  // NOLINT(google-explicit-constructor): runs under the claim
+    };
+    cell.emplace(Call{f});
+    return *cell.get();
   }
 };
 
@@ -264,7 +283,7 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_all<OnceLockPeer, StdCallOnce,
+  register_all<OnceLockPeer, SetOncePeer, StdCallOnce,
 #ifdef ONCE_BENCH_HAS_ABSL
                AbslCallOnce,
 #endif

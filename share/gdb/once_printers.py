@@ -31,7 +31,7 @@ ONCE_RUNNING = 1
 ONCE_WAITERS = 2
 ONCE_COMPLETE = 4
 
-# detail/set_once_state.hpp: the state word of SetOnce.
+# detail/waiter_list.hpp: the state word of SetOnce.
 SET_ONCE_LOCKED = 1
 SET_ONCE_CLAIMED = 2
 SET_ONCE_PARKED = 4

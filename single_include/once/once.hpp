@@ -214,14 +214,17 @@ ONCE_NAMESPACE_END
 
 #if ONCE_FUTEX_WAIT
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <climits>
 #else
-#if __has_include(<time.h>) && __has_include(<unistd.h>)
-#include <time.h>  // nanosleep: the timed wait's backoff sleeps without <thread>
+#if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
+// POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
+#include <sched.h>
+#include <time.h>
 #define ONCE_POSIX_SLEEP 1
 #else
 #include <thread>
@@ -250,6 +253,11 @@ inline WaitCallCounts wait_call_counts;
 #else
 #define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
 #endif
+
+/// A pointer-sized word that threads may also sleep on: SetOnce's waiter
+/// list (waiter_list.hpp). The futex backend watches its low 32 bits.
+using ListWord = std::atomic<std::uintptr_t>;
+static_assert(sizeof(ListWord) == sizeof(std::uintptr_t) && ListWord::is_always_lock_free);
 
 /// The two clocks a deadline can be kept on. Any other clock is mapped onto
 /// the steady one by `until` (deadline.hpp).
@@ -288,6 +296,27 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+/// Gives the processor to another thread: for a spin that has gone on long
+/// enough that the thread it waits for was probably preempted.
+inline void yield_thread() noexcept {
+#if ONCE_FUTEX_WAIT || ONCE_POSIX_SLEEP
+  static_cast<void>(::sched_yield());
+#else
+  std::this_thread::yield();
+#endif
+}
+
+/// One step of waiting out a lock held for a few instructions: the pause
+/// hint for the first `kSpinsBeforeYield` steps, then yielding.
+inline void spin_pause(int step) noexcept {
+  constexpr int kSpinsBeforeYield = 64;
+  if (step < kSpinsBeforeYield) {
+    cpu_relax();
+  } else {
+    yield_thread();
+  }
+}
+
 /// How many times a thread about to sleep first re-reads its word. An
 /// initializer that is just finishing (a contended first initialization)
 /// then completes without either side making a system call: measured in
@@ -323,47 +352,83 @@ using FutexTimespec = ::timespec;
 inline constexpr long kSysFutex = SYS_futex;
 #endif
 
-inline void futex_wait(const WaitWord& word, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+inline void futex_wait(const void* address, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
   // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
   // which every caller does.
-  ONCE_COUNT_WAIT_CALL(sleeps);
-  static_cast<void>(
-      ::syscall(kSysFutex, static_cast<const void*>(&word), op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
+  static_cast<void>(::syscall(kSysFutex, address, op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
 }
 
-/// Sleeps while `word == expected`, until woken (or spuriously).
-inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
-  futex_wait(word, expected, FUTEX_WAIT_PRIVATE, nullptr);
-}
-
-/// As `wait`, but returns by `deadline` at the latest.
-inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+inline void futex_wait_until(const void* address, std::int32_t expected, const Deadline& deadline) noexcept {
   if (deadline.ns <= 0) return;  // before the clock's epoch: long past
   FutexTimespec abs_time{};
   abs_time.tv_sec = static_cast<decltype(abs_time.tv_sec)>(deadline.ns / 1'000'000'000);
   abs_time.tv_nsec = static_cast<decltype(abs_time.tv_nsec)>(deadline.ns % 1'000'000'000);
   const int op = FUTEX_WAIT_BITSET_PRIVATE | (deadline.clock == WaitClock::kSystem ? FUTEX_CLOCK_REALTIME : 0);
-  futex_wait(word, expected, op, &abs_time);
+  futex_wait(address, expected, op, &abs_time);
+}
+
+inline void futex_wake_all(const void* address) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  static_cast<void>(::syscall(kSysFutex, address, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
+}
+
+/// Sleeps while `word == expected`, until woken (or spuriously).
+inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  futex_wait(&word, expected, FUTEX_WAIT_PRIVATE, nullptr);
+}
+
+/// As `wait`, but returns by `deadline` at the latest.
+inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  futex_wait_until(&word, expected, deadline);
 }
 
 /// Wakes every thread sleeping on `word`. Takes the address, not a reference,
 /// and never reads through it: the caller's object may already have been
 /// destroyed by a waiter that saw the new value before this call.
-inline void notify_all(WaitWord* word) noexcept {
-  ONCE_COUNT_WAIT_CALL(wakes);
-  static_cast<void>(
-      ::syscall(kSysFutex, static_cast<const void*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
+inline void notify_all(WaitWord* word) noexcept { futex_wake_all(word); }
+
+/// The 32 bits of a pointer-sized word that a futex watches: the low half,
+/// where SetOnce keeps the flags that tell "set" from "not yet" (waiter_list.hpp).
+/// The kernel reads them atomically, as the CPU writes them with the whole word.
+inline const void* low_half(const ListWord* word) noexcept {
+  const char* const bytes = reinterpret_cast<const char*>(word);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return bytes + (sizeof(std::uintptr_t) - sizeof(std::int32_t));
+#else
+  return bytes;
+#endif
 }
+
+inline std::int32_t low_half(std::uintptr_t value) noexcept {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(value & 0xffffffffu));
+}
+
+/// Sleeps while the low half of `word` equals that of `expected`. A change
+/// confined to the high half does not end the sleep: callers wait for a
+/// value whose low half differs from every value they sleep on.
+inline void wait(const ListWord& word, std::uintptr_t expected) noexcept {
+  futex_wait(low_half(&word), low_half(expected), FUTEX_WAIT_PRIVATE, nullptr);
+}
+
+inline void wait_until(const ListWord& word, std::uintptr_t expected, const Deadline& deadline) noexcept {
+  futex_wait_until(low_half(&word), low_half(expected), deadline);
+}
+
+/// Wakes every thread sleeping on `word`; uses only the address, as above.
+inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word)); }
 
 #else  // portable backend
 
-inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+template <class Word>
+inline void wait(const Word& word, typename Word::value_type expected) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
   word.wait(expected, std::memory_order_relaxed);
 }
 
-inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+template <class Word>
+inline void wait_until(const Word& word, typename Word::value_type expected, const Deadline& deadline) noexcept {
   using namespace std::chrono;
   constexpr nanoseconds kMaxBackoff = milliseconds(1);
   nanoseconds backoff = microseconds(1);
@@ -388,7 +453,8 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
 // Like std::atomic::notify_all, which it calls: libstdc++ and libc++ use only
 // the address here (to find the waiters), so the caller's object may already
 // be gone, as with the futex backend.
-inline void notify_all(WaitWord* word) noexcept {
+template <class Word>
+inline void notify_all(Word* word) noexcept {
   ONCE_COUNT_WAIT_CALL(wakes);
   word->notify_all();
 }
@@ -414,6 +480,16 @@ struct WaitOps<std::atomic> {
   }
   static void notify_all(WaitWord* word) noexcept { detail::notify_all(word); }
   static bool reached(const Deadline& deadline) noexcept { return detail::reached(deadline); }
+  /// A step of a spin on a lock word (SetOnce's list lock).
+  static void spin_pause(int step) noexcept { detail::spin_pause(step); }
+
+  // The same on a pointer-sized word (SetOnce's list word): a sleeper wakes
+  // when notified, or at once if the word's low 32 bits no longer match.
+  static void wait(const ListWord& word, std::uintptr_t expected) noexcept { detail::wait(word, expected); }
+  static void wait_until(const ListWord& word, std::uintptr_t expected, const Deadline& deadline) noexcept {
+    detail::wait_until(word, expected, deadline);
+  }
+  static void notify_all(ListWord* word) noexcept { detail::notify_all(word); }
 };
 
 }  // namespace detail
@@ -995,27 +1071,37 @@ class LocalOnceState {
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/stop_wait.hpp -----------------------------------------------
+// SPDX-License-Identifier: MIT
 //
-// Blocking waits that a stop token can cancel, without <stop_token>.
-//
-// The `wait(token)` overloads are templates constrained on stop_token_like:
-// a type with stop_requested(), stop_possible() and a matching callback type
-// (the callback RAII object that runs a function when stop is requested).
-// That keeps <stop_token> out of the library's headers: only a program that
-// passes a std::stop_token compiles one, and it has included <stop_token>
-// already. The callback type is found as:
-//   * Token::callback_type<F>, the spelling of C++26's std::stop_token and
-//     of a user's own token types;
-//   * std::stop_callback<F> for std::stop_token, which is declared (not
-//     defined) below when the standard library has it (__cpp_lib_jthread;
-//     libc++ 14 does not, and there the overloads accept only tokens of the
-//     first kind).
+// Blocking waits on a OnceState that a stop token can cancel (the token and
+// its callback type: stop_token.hpp).
 //
 // The waiter registers a callback that calls the state's wake_sleepers()
 // (detail/once_state.hpp: it changes the word and wakes its sleepers), then
 // waits until complete or stopped. A request before the registration runs
 // the callback inline; one after it wakes the sleeper at once (one futex
 // wake-up, no polling). An untimed wait() never sees any of this.
+
+// ---- once/detail/stop_token.hpp ----------------------------------------------
+// SPDX-License-Identifier: MIT
+//
+// Stop tokens without <stop_token>: what the library asks of a token, and the
+// callback type it registers on one.
+//
+// Every wait that a stop token cancels is a template constrained on
+// stop_token_like: a copyable type with stop_requested(), stop_possible() and
+// a matching RAII callback type (runs a function when stop is requested,
+// deregisters in its destructor, which waits for a callback running on
+// another thread). That keeps <stop_token> out of the library's headers: only
+// a program that passes a std::stop_token compiles one, and it has included
+// <stop_token> already, before or after the library. The callback type is:
+//   * std::stop_callback<F> for std::stop_token, declared (not defined) below
+//     where the standard library has it (__cpp_lib_jthread; libc++ 14 does
+//     not);
+//   * Token::callback_type<F>, the spelling of C++26's std::stop_token and of
+//     a user's own token types.
+
+#include <concepts>
 
 // The declarations a std::stop_token overload needs, as the standard library
 // itself spells them (its own namespace macros), so they name the same
@@ -1045,13 +1131,6 @@ _LIBCPP_END_NAMESPACE_STD
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-/// The callback a waiter registers on its token: wakes the state's sleepers.
-template <class State>
-struct WakeOnStop {
-  const State* state;
-  void operator()() const noexcept { state->wake_sleepers(); }
-};
-
 /// The RAII callback type of `Token` for a callback `F`; no `type` member if
 /// `Token` has none this library knows.
 template <class Token, class F>
@@ -1076,10 +1155,23 @@ using stop_callback_t = typename stop_callback_of<Token, F>::type;
 /// A stop token this library can wait on: std::stop_token, or a type with
 /// the same members and a `callback_type<F>` member template.
 template <class Token>
-concept stop_token_like = requires(const Token& token) {
+concept stop_token_like = std::copy_constructible<Token> && requires(const Token& token) {
   static_cast<bool>(token.stop_requested());
   static_cast<bool>(token.stop_possible());
   typename stop_callback_of<Token, void (*)()>::type;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// The callback a waiter registers on its token: wakes the state's sleepers.
+template <class State>
+struct WakeOnStop {
+  const State* state;
+  void operator()() const noexcept { state->wake_sleepers(); }
 };
 
 /// Waits on `state` (a BasicOnceState) until it is complete (true) or a stop
@@ -1203,8 +1295,6 @@ requires std::is_invocable_v<F, Args...> ONCE_ALWAYS_INLINE void call_once(OnceF
 
 ONCE_NAMESPACE_END
 // ---- once/lazy_cell.hpp ------------------------------------------------------
-
-#include <concepts>
 
 // ---- once/detail/lazy.hpp ----------------------------------------------------
 //
@@ -2446,333 +2536,371 @@ ONCE_STORAGE_WARNINGS_END
 
 #include <coroutine>
 
-#if defined(__cpp_lib_jthread)
-#include <stop_token>
-#endif
-
-// ---- once/detail/set_once_state.hpp ------------------------------------------
+// ---- once/detail/set_once_awaiters.hpp ---------------------------------------
 //
-// The state behind SetOnce: one pointer-sized word holding the "set" state,
-// the claim of the setter that is constructing the value, and the head of an
-// intrusive list of waiters (suspended coroutines and sleeping threads), plus
-// the awaiters and the thread waiter whose nodes go into that list.
+// Coroutines in SetOnce's waiter list: the awaiters of `co_await cell`,
+// `async_wait(...)`, `claim(...)` and `get_or_init(...)`, whose nodes live in
+// the coroutine frame, and the Claim that `claim()` yields.
+
+// ---- once/detail/waiter_list.hpp ---------------------------------------------
 //
-// OnceState (once_state.hpp) cannot serve here: a futex word wakes threads,
-// but coroutines must be resumed one by one, so the word has to lead to them.
-
-#if defined(__cpp_lib_jthread)
-#include <optional>
-#include <stop_token>
-#endif
-
-#if __has_include(<sched.h>)
-#include <sched.h>  // sched_yield: what std::this_thread::yield calls, without <thread>
-#else
-#include <thread>
-#endif
+// SetOnce's state: one pointer-sized word that holds "set", the claim on
+// constructing the value, and the head of one intrusive list of every waiter
+// (coroutines resumed inline or through an executor, and threads; waiters
+// for the value and waiters for the claim).
+//
+// Driving it (a model checker, a test): make nodes, give each a `wake`
+// function, and call enqueue / dequeue / try_claim / release_claim /
+// publish from the logical threads. publish() and release_claim() call
+// `wake` on the nodes they take off the list, after their last access to
+// the list; `wake` returns true when the node's thread sleeps on the list
+// word itself (thread_parker.hpp), which publish() then wakes once. All
+// sleeping and waking goes through WaitOps<Atom> (wait.hpp); the words are
+// Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-// ---------------------------------------------------------------------------
-/// One waiter in a SetOnce's list. It lives in its awaiter (in the coroutine
-/// frame) or on a waiting thread's stack: the library never allocates one.
+/// Why a waiter was taken off the list: the value is there, or the claim on
+/// constructing it was handed to this (claim) waiter.
+enum class WakeReason : std::uint8_t { kSet, kClaimGranted };
+
+/// Where a node is. Written by whoever moves it (under the list's lock, or by
+/// the set() that pops it from its batch); read by the node's owner to learn
+/// whether it must take the node back before destroying it.
+enum class NodePlace : std::int32_t {
+  kNowhere = 0,  // never queued, taken back, or being woken
+  kQueued = 1,   // in the cell's list, or in a set()'s batch not yet popped
+};
+
+template <template <class> class Atom>
+struct BasicWaiterNode;
+
+/// The waiters a set() detached from the cell, in a frame on that set()'s
+/// stack: set() pops them oldest first and wakes each. A coroutine that
+/// set() resumed inline may destroy another coroutine still in the batch;
+/// that waiter's awaiter then unlinks itself from here (unlink_from_batch),
+/// so the batch never leads set() to a destroyed node. The batches being
+/// woken on a thread form a stack (a set() inside a resumed waiter nests).
+template <template <class> class Atom>
+struct WaiterBatch {
+  BasicWaiterNode<Atom>* head;  // the oldest not yet popped; `prev` of the head is stale
+  WaiterBatch* outer;
+};
+
+/// This thread's innermost batch being woken (null when none).
+template <template <class> class Atom>
+inline constinit thread_local WaiterBatch<Atom>* innermost_batch = nullptr;
+
+/// One waiter: lives in its awaiter (in the coroutine frame) or on a waiting
+/// thread's stack. The library never allocates one.
 ///
 /// Links: `next` runs from the oldest waiter to the newest and ends in null;
 /// `prev` runs the other way, and the oldest node's `prev` is the newest, so
 /// that appending and unlinking from the middle are both O(1).
-struct alignas(8) WaiterNode {
-  using WakeFn = void (*)(WaiterNode* self) noexcept;
+template <template <class> class Atom>
+struct alignas(8) BasicWaiterNode {
+  /// Run once by whoever took the node off the list, after that party's last
+  /// access to the list: resumes the coroutine or wakes the thread, and may
+  /// destroy the node before returning. Returns true if the node's thread
+  /// sleeps on the list word, which the waker then has to notify.
+  using WakeFn = bool (*)(BasicWaiterNode* self, WakeReason reason) noexcept;
 
-  WaiterNode* next = nullptr;
-  WaiterNode* prev = nullptr;
-  /// Run once by the set() that took the node off the list: resumes the
-  /// coroutine or wakes the thread. It may destroy the node before returning.
+  BasicWaiterNode* next = nullptr;
+  BasicWaiterNode* prev = nullptr;
   WakeFn wake = nullptr;
+  Atom<std::int32_t> place{static_cast<std::int32_t>(NodePlace::kNowhere)};
+  bool wants_claim = false;  // a claim waiter: may be handed the claim
+  bool is_thread = false;    // a thread's node (for the destructor's check)
+
+  NodePlace where() const noexcept { return static_cast<NodePlace>(place.load(std::memory_order_relaxed)); }
+  void move_to(NodePlace to) noexcept { place.store(static_cast<std::int32_t>(to), std::memory_order_relaxed); }
 };
 
-// The low three bits of a node's address are free for the state word's flags.
-static_assert(alignof(WaiterNode) >= 8);
-
-/// The word every parked second setter sleeps on, for all SetOnce cells of the
-/// process: bumped each time a claim that had a parked setter ends. Two
-/// set() calls colliding on one cell is rare; this keeps SetOnce<void> at one
-/// word instead of paying 4 more bytes per cell for a futex of its own. A
-/// collision elsewhere only wakes a parked setter to re-check its cell.
-inline constinit WaitWord set_once_claim_epoch{0};
-
-/// Waits out a lock held for a few instructions: the CPU's pause hint at
-/// first, then yielding, in case the holder was preempted.
-class SpinBackoff {
- public:
-  void pause() noexcept {
-    if (spins_ < kSpinsBeforeYield) {
-      ++spins_;
-      cpu_relax();
+/// Unlinks `node` from the list that starts at `head`, keeping the
+/// conventions above (the oldest's `prev` is the newest).
+template <class Node>
+void unlink(Node*& head, Node* node) noexcept {
+  if (node == head) {
+    head = node->next;
+    if (head != nullptr) head->prev = node->prev;  // the newest stays the newest
+  } else {
+    node->prev->next = node->next;
+    if (node->next != nullptr) {
+      node->next->prev = node->prev;
     } else {
-#if __has_include(<sched.h>)
-      static_cast<void>(::sched_yield());
-#else
-      std::this_thread::yield();
-#endif
+      head->prev = node->prev;  // `node` was the newest
     }
   }
+  node->next = nullptr;
+  node->prev = nullptr;
+}
 
- private:
-  static constexpr int kSpinsBeforeYield = 64;
-  int spins_ = 0;
+/// Takes `node` out of the batch of a set() that this thread is running, if
+/// it sits in one: a coroutine that set() resumed inline destroying another
+/// waiter of the same set(). Linear in the batch, and only ever needed in
+/// that case. A node in another thread's batch is not found (destroying it
+/// while that set() runs is undefined: it may be resumed at any moment).
+template <template <class> class Atom>
+void unlink_from_batch(BasicWaiterNode<Atom>* node) noexcept {
+  for (WaiterBatch<Atom>* batch = innermost_batch<Atom>; batch != nullptr; batch = batch->outer) {
+    for (BasicWaiterNode<Atom>* in = batch->head; in != nullptr; in = in->next) {
+      if (in != node) continue;
+      if (node == batch->head) {
+        batch->head = node->next;
+      } else {
+        node->prev->next = node->next;
+        if (node->next != nullptr) node->next->prev = node->prev;
+      }
+      node->move_to(NodePlace::kNowhere);
+      return;
+    }
+  }
+}
+
+/// What a claim attempt found.
+enum class ClaimResult : std::uint8_t {
+  kSet,      // the value is there: nothing to claim
+  kClaimed,  // this caller holds the claim now
+  kHeld,     // somebody else holds it (try_claim only)
+  kQueued,   // somebody else holds it; the node was queued (enqueue only)
 };
 
 // ---------------------------------------------------------------------------
-/// The state of a SetOnce: one atomic word.
+/// The state of a SetOnce: one atomic word, the head of its waiter list.
 ///
-///     word_ == kSet                  the value is there; the list was handed to the setter
-///     word_ == head | flags          no value yet; `head` is the oldest waiter or null
+///     word_ == kSet                 the value is there. The list was handed to
+///                                   the set() that published it. Final.
+///     word_ == head | flags         no value yet; `head` is the oldest waiter
+///                                   (or null), then in the order they came.
 ///
-///     kLocked  (bit 0)  a waiter is being linked or unlinked. While it is set,
-///                       only the lock holder changes the word: every other
-///                       transition waits (a few instructions) for it to clear.
-///     kClaimed (bit 1)  a set()/emplace() is constructing the value.
-///     kParked  (bit 2)  only with kClaimed: another setter sleeps until the
-///                       claim ends, so ending it must wake that setter.
-///     kSet = 4          bit 2 alone, which no other state has (kParked never
-///                       outlives kClaimed); the read path compares the word
-///                       with this immediate.
+///     kLocked  (bit 0)  the list is being changed. While it is set only its
+///                       holder writes the word; everybody else waits (for a
+///                       few instructions) for it to clear.
+///     kClaimed (bit 1)  somebody holds the claim: a set(), emplace() or
+///                       Claim is constructing the value.
+///     kSet = 4          bit 2 alone. Node addresses are 8-aligned, so no
+///                       other state has bit 2: the read path compares the
+///                       word with this immediate, and a thread sleeping on
+///                       the word's low 32 bits always sees the change.
 ///
-/// Transitions (F stands for whatever flags are there; H for the head):
+/// Transitions (H is the head, F the flags):
 ///
-///     H|F          --enqueue / dequeue: lock, relink, unlock-------------> H'|F
-///     H|F          --claim, when F has no kClaimed (CAS)------------------> H|F|kClaimed
-///     H|kClaimed   --a second setter parks (CAS)--------------------------> H|kClaimed|kParked
-///     H|kClaimed.. --value constructed: complete (CAS)--------------------> kSet   resume the list H
-///     H|kClaimed.. --constructor threw: release_claim (CAS)---------------> H      waiters stay queued
-///     H|F          --SetOnce<void>::set(), nothing to construct (CAS)-----> kSet   resume the list H
-///     kSet         is final.
+///     H|F          --enqueue/dequeue: lock, relink, unlock-------------> H'|F
+///     H            --try_claim (CAS), or enqueue of a claim waiter-----> H|kClaimed
+///     H|kClaimed   --release_claim, no claim waiter queued-------------> H
+///     H|kClaimed   --release_claim: unlink the oldest claim waiter W---> H'|kClaimed  W now holds it
+///     H|F          --publish: lock, move H into a batch, store---------> kSet         wake the batch
 ///
 /// Who owns a node:
-///  * from enqueue() until it leaves the list, the cell (under kLocked);
-///  * after dequeue() returned true, its waiter again (a cancellation or a
-///    timeout took it out before any set());
-///  * after the completing CAS, the setter that made it: the CAS detaches the
-///    whole list at once. A waiter whose dequeue() finds kSet must leave its
-///    node alone; the setter calls its `wake` exactly once, which hands the
-///    node back (and may destroy it).
+///  * from enqueue() until it leaves the list: the list (under kLocked);
+///  * after dequeue() returned true: its waiter again (a cancellation, a
+///    timeout, or the destructor of a suspended coroutine's awaiter);
+///  * after publish() detached the list into its batch: that publish() call,
+///    until it pops the node and calls `wake`, which hands the node back
+///    (the node's place still reads kQueued until popped);
+///  * a claim waiter that release_claim() unlinked: that call, until `wake`.
 ///
-/// The completing CAS is the setter's last access to the cell: the waiters it
-/// then resumes may destroy the cell (and their own nodes).
-class SetOnceState {
+/// publish() and release_claim() never touch the list word after the store
+/// that detaches or hands over: the waiters they then wake may destroy the
+/// cell. Neither does anything a woken waiter runs inline touch this call's
+/// frame, except a waiter's unlink from the batch (same thread).
+///
+/// `Atom` is the atomic template (std::atomic but in the model checker) and
+/// WaitOps<Atom> the wait layer, as for BasicOnceState.
+template <template <class> class Atom = std::atomic>
+class BasicWaiterList {
  public:
+  using Node = BasicWaiterNode<Atom>;
+  using Word = Atom<std::uintptr_t>;
+  using Wait = WaitOps<Atom>;
+
   static constexpr std::uintptr_t kLocked = 1;
   static constexpr std::uintptr_t kClaimed = 2;
-  static constexpr std::uintptr_t kParked = 4;
-  static constexpr std::uintptr_t kFlags = kLocked | kClaimed | kParked;
   static constexpr std::uintptr_t kSet = 4;
+  static constexpr std::uintptr_t kFlags = kLocked | kClaimed;
 
-  constexpr SetOnceState() noexcept = default;
-  SetOnceState(const SetOnceState&) = delete;
-  SetOnceState& operator=(const SetOnceState&) = delete;
+  constexpr BasicWaiterList() noexcept = default;
+  constexpr explicit BasicWaiterList(bool set) noexcept : word_(set ? kSet : 0) {}
+  BasicWaiterList(const BasicWaiterList&) = delete;
+  BasicWaiterList& operator=(const BasicWaiterList&) = delete;
 
   /// The read path: one acquire load, one compare with an immediate.
   ONCE_ALWAYS_INLINE bool is_set() const noexcept {
-    // Acquire pairs with the acq_rel CAS in publish(): whoever sees kSet also
-    // sees the value the setter constructed.
+    // Acquire pairs with the release store in publish(): whoever sees kSet
+    // also sees the value the setter constructed.
     return word_.load(std::memory_order_acquire) == kSet;
   }
 
-  /// Constructs the value with `construct()` and publishes it, unless the
-  /// cell is set already. Returns whether this call set it. A setter that
-  /// finds another one constructing sleeps until that one is done: it then
-  /// returns false, or, if the other's constructor threw, tries its own. If
-  /// `construct` throws, the cell is left empty and its waiters stay queued.
-  template <class Construct>
-  bool set_with(Construct& construct) {
-    if (!claim()) return false;
-    {
-      ClaimGuard guard(*this);  // releases the claim if `construct` throws
-      const InitFrameScope frame(this);
-      construct();
-      guard.dismiss();
-    }
-    return publish();
-  }
-
-  /// Marks the cell set and resumes its waiters: SetOnce<void>::set(), which
-  /// has nothing to construct, and the last step of set_with. Returns false
-  /// if the cell was set already.
-  bool publish() noexcept {
-    std::uintptr_t word = word_.load(std::memory_order_relaxed);
-    SpinBackoff backoff;
-    for (;;) {
-      if (word == kSet) return false;
+  /// Takes the claim if nobody holds it. Never waits for a holder.
+  ClaimResult try_claim() noexcept {
+    // Acquire (load and both CAS orders): seeing kSet lets the caller read the
+    // value (pairs with publish()); taking the claim pairs with the release
+    // store in release_claim(), so a failed attempt's writes come before ours.
+    std::uintptr_t word = word_.load(std::memory_order_acquire);
+    for (int spins = 0;; ++spins) {
+      if (word == kSet) return ClaimResult::kSet;
+      if ((word & kClaimed) != 0) return ClaimResult::kHeld;
       if ((word & kLocked) != 0) {
-        backoff.pause();
-        word = word_.load(std::memory_order_relaxed);
+        Wait::spin_pause(spins);
+        word = word_.load(std::memory_order_acquire);
         continue;
       }
-      // Release pairs with is_set() and every other acquire load that tests
-      // for kSet: it publishes the value. Acquire pairs with the release store
-      // in unlock(): this thread sees every node's links and contents as their
-      // waiters wrote them before enqueueing, and with park()'s release CAS.
-      if (word_.compare_exchange_weak(word, kSet, std::memory_order_acq_rel, std::memory_order_relaxed)) break;
+      if (word_.compare_exchange_weak(word, word | kClaimed, std::memory_order_acquire, std::memory_order_acquire)) {
+        return ClaimResult::kClaimed;
+      }
     }
-    // That CAS was the last access to *this: from here on, only the detached
-    // list (which this thread now owns) and a global word are touched.
-    if ((word & kParked) != 0) wake_parked_setters();
-    wake_all(head_of(word));
-    return true;
   }
 
-  /// Appends `node` to the list, unless the cell is set; returns whether it
-  /// did. After a true return the caller must not touch `node` again, unless
-  /// it takes it back with dequeue(): a set() may wake it at any moment.
-  bool enqueue(WaiterNode* node) noexcept {
+  /// Appends `node`, unless the cell is set (kSet). A claim waiter
+  /// (node->wants_claim) takes the claim instead if nobody holds it
+  /// (kClaimed). Otherwise kQueued: from then on the caller must not touch
+  /// the node unless dequeue() gives it back, since a publish() or a
+  /// release_claim() on another thread may wake it at any moment.
+  ClaimResult enqueue(Node* node) noexcept {
     const std::uintptr_t word = lock();
-    if (word == kSet) return false;
-    WaiterNode* head = head_of(word);
+    if (word == kSet) return ClaimResult::kSet;
+    Node* head = head_of(word);
+    if (node->wants_claim && (word & kClaimed) == 0) {
+      unlock(head, word | kClaimed);
+      return ClaimResult::kClaimed;
+    }
     node->next = nullptr;
     if (head == nullptr) {
       node->prev = node;
       head = node;
     } else {
-      WaiterNode* const tail = head->prev;
-      tail->next = node;
-      node->prev = tail;
+      Node* const newest = head->prev;
+      newest->next = node;
+      node->prev = newest;
       head->prev = node;
     }
+    node->move_to(NodePlace::kQueued);
     unlock(head, word);
-    return true;
+    return ClaimResult::kQueued;
   }
 
-  /// Takes `node` (enqueued earlier) back off the list. Returns false when a
-  /// set() has taken the list already: the node then belongs to that setter,
-  /// which will call its `wake`, and the caller must leave it alone.
-  bool dequeue(WaiterNode* node) noexcept {
+  /// Takes `node` back off the list. True if it was queued and is now the
+  /// caller's again. False if a publish() or release_claim() took it first:
+  /// that call then owns it and will call its `wake` (or has done so).
+  bool dequeue(Node* node) noexcept {
     const std::uintptr_t word = lock();
     if (word == kSet) return false;
-    WaiterNode* head = head_of(word);
-    if (node == head) {
-      head = node->next;
-      if (head != nullptr) head->prev = node->prev;  // the newest stays the newest
-    } else {
-      node->prev->next = node->next;
-      if (node->next != nullptr) {
-        node->next->prev = node->prev;
-      } else {
-        head->prev = node->prev;  // `node` was the newest
-      }
+    if (node->where() != NodePlace::kQueued) {  // handed the claim meanwhile, or never queued
+      unlock(head_of(word), word);
+      return false;
     }
+    Node* head = head_of(word);
+    unlink(head, node);
+    node->move_to(NodePlace::kNowhere);
     unlock(head, word);
     return true;
   }
 
-  /// Blocks the calling thread until the cell is set.
-  ONCE_COLD void wait() {
-    ThreadWaiter waiter;
-    if (!enqueue_thread(waiter)) return;
-    waiter.sleep_until_woken();
+  /// Ends a claim that did not set the value (its constructor threw, or a
+  /// Claim was dropped): the oldest claim waiter gets it, and only that one
+  /// is woken (with kClaimGranted); with none queued the claim is simply
+  /// free again. Value waiters stay queued. Does nothing if the cell is set
+  /// (SetOnce<void>::set() may publish while a claim is held).
+  void release_claim() noexcept {
+    const std::uintptr_t word = lock();
+    if (word == kSet) return;
+    Node* head = head_of(word);
+    Node* heir = head;
+    while (heir != nullptr && !heir->wants_claim) heir = heir->next;
+    if (heir == nullptr) {
+      unlock(head, word & ~kClaimed);
+      return;
+    }
+    unlink(head, heir);
+    heir->move_to(NodePlace::kNowhere);
+    unlock(head, word);  // kClaimed stays: it is the heir's now
+    // That store was the last access to the cell: the heir may set the value
+    // and another waiter destroy the cell before `wake` returns.
+    static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));
   }
 
-  /// As wait(), giving up once `deadline` has passed. Returns is_set().
-  ONCE_COLD bool wait_until(const Deadline& deadline) {
-    if (reached(deadline)) return is_set();
-    ThreadWaiter waiter;
-    if (!enqueue_thread(waiter)) return true;
-    if (waiter.sleep_until_woken(deadline)) return true;
-    if (dequeue(&waiter)) return false;  // out of the list before any set(): a timeout
-    // A set() took the list first and will wake this node: wait for that, so
-    // the node outlives its use. The value is there, so report it.
-    waiter.sleep_until_woken();
+  /// Marks the cell set and wakes every waiter, oldest first. False if it was
+  /// set already. The caller has constructed the value (holding the claim)
+  /// or has none to construct (SetOnce<void>).
+  bool publish() noexcept {
+    Word* const word_address = &word_;
+    const std::uintptr_t word = lock();
+    if (word == kSet) return false;
+    WaiterBatch<Atom> batch{head_of(word), innermost_batch<Atom>};
+    // Release pairs with the acquire loads that test for kSet (is_set, lock,
+    // try_claim): the value goes with it.
+    word_address->store(kSet, std::memory_order_release);
+    // That store was the last access to the cell: the waiters woken below
+    // may destroy it. From here on only the batch (this frame) and the nodes
+    // are touched, and the word's address, to wake threads sleeping on it.
+    innermost_batch<Atom> = &batch;
+    bool threads_on_word = false;
+    while (Node* const node = batch.head) {
+      // Pop before waking: the woken waiter may destroy its node at once,
+      // and a coroutine resumed inline may unlink later nodes from the batch.
+      batch.head = node->next;
+#if defined(__GNUC__) || defined(__clang__)
+      // The nodes are in as many coroutine frames: fetch the next one while
+      // this one's coroutine runs, instead of stalling on it afterwards.
+      __builtin_prefetch(batch.head);
+#endif
+      node->move_to(NodePlace::kNowhere);
+      threads_on_word |= node->wake(node, WakeReason::kSet);
+    }
+    innermost_batch<Atom> = batch.outer;
+    if (threads_on_word) Wait::notify_all(word_address);
     return true;
   }
 
-  /// For SetOnce's destructor: a precondition check.
-  void assert_unused() const noexcept {
-#if defined(ONCE_ENABLE_ASSERTS) && ONCE_ENABLE_ASSERTS
-    // Relaxed: the destructor has the cell to itself, so there is nothing to pair with.
+  /// Back to empty, for take(): exclusive access only.
+  void reset_exclusive() noexcept { word_.store(0, std::memory_order_relaxed); }
+
+  /// The word as it is now, for a thread about to sleep on it.
+  std::uintptr_t load_acquire() const noexcept {
+    return word_.load(std::memory_order_acquire);  // pairs with publish()
+  }
+
+  /// Sleeps (through WaitOps) while the word still reads `seen`, which is not
+  /// kSet; a publish() wakes it. See thread_parker.hpp for the protocol.
+  void sleep(std::uintptr_t seen) const noexcept { Wait::wait(word_, seen); }
+  void sleep_until(std::uintptr_t seen, const Deadline& deadline) const noexcept {
+    Wait::wait_until(word_, seen, deadline);
+  }
+
+  /// Whether a claim is held now (relaxed: a hint, for reentrancy checks).
+  bool claim_held() const noexcept {
     const std::uintptr_t word = word_.load(std::memory_order_relaxed);
-    ONCE_ASSERT(
-        word == kSet || (word & ~kFlags) == 0,
-        "a SetOnce must not be destroyed while coroutines or threads wait on it (set it, or cancel them, first)");
-    ONCE_ASSERT(word == kSet || word == 0, "a SetOnce must not be destroyed while a set() or emplace() on it runs");
-#endif
+    return word != kSet && (word & kClaimed) != 0;
+  }
+
+  /// For SetOnce's destructor, in debug builds: no coroutine waits on the
+  /// cell. (A thread still blocked on a global SetOnce at exit is allowed.)
+  bool has_coroutine_waiters() const noexcept {
+    // Relaxed: the destructor has the cell to itself but for blocked threads,
+    // whose nodes nobody changes while no set() runs.
+    const std::uintptr_t word = word_.load(std::memory_order_relaxed);
+    if (word == kSet) return false;
+    for (const Node* node = head_of(word); node != nullptr; node = node->next) {
+      if (!node->is_thread) return true;
+    }
+    return false;
   }
 
  private:
-  /// A thread's node: it sleeps on `state_`, a word of its own, so that the
-  /// waker never needs the cell (which may be gone by then) to wake it.
-  class ThreadWaiter : public WaiterNode {
-   public:
-    ThreadWaiter() noexcept { wake = &wake_thread; }
-
-    /// Sleeps until woken; with a deadline, returns false if it passed first.
-    bool sleep_until_woken(const Deadline* deadline = nullptr) noexcept {
-      std::int32_t state = kAwake;
-      // Announces the sleep, so the waker knows to make the system call. It
-      // fails when already announced (a timed sleep came first) or woken.
-      // Acquire is for the failure case, where the fresh value may be kWoken:
-      // pairs with the release exchange in wake_thread, so the value is seen
-      // (and GCC rejects a failure order stronger than success's).
-      if (!state_.compare_exchange_strong(state, kAsleep, std::memory_order_acquire, std::memory_order_acquire) &&
-          state == kWoken) {
-        return true;
-      }
-      for (;;) {
-        // Acquire pairs with the release exchange in wake_thread.
-        if (state_.load(std::memory_order_acquire) == kWoken) return true;
-        if (deadline == nullptr) {
-          detail::wait(state_, kAsleep);
-        } else {
-          if (reached(*deadline)) return false;
-          detail::wait_until(state_, kAsleep, *deadline);
-        }
-      }
-    }
-    bool sleep_until_woken(const Deadline& deadline) noexcept { return sleep_until_woken(&deadline); }
-
-   private:
-    static constexpr std::int32_t kAwake = 0;
-    static constexpr std::int32_t kAsleep = 1;
-    static constexpr std::int32_t kWoken = 2;
-
-    static void wake_thread(WaiterNode* node) noexcept {
-      WaitWord* const state = &static_cast<ThreadWaiter*>(node)->state_;
-      // Release pairs with the sleeper's acquire loads: it returns the value,
-      // so it must see it. The sleeper may return, and its node vanish, as
-      // soon as it sees kWoken: from here on only the address is used.
-      if (state->exchange(kWoken, std::memory_order_release) == kAsleep) notify_all(state);
-    }
-
-    WaitWord state_{kAwake};
-  };
-
-  /// The claim on construction, released unless dismissed.
-  class ClaimGuard {
-   public:
-    explicit ClaimGuard(SetOnceState& state) noexcept : state_(&state) {}
-    ~ClaimGuard() {
-      if (state_ != nullptr) state_->release_claim();
-    }
-    ClaimGuard(const ClaimGuard&) = delete;
-    ClaimGuard& operator=(const ClaimGuard&) = delete;
-    void dismiss() noexcept { state_ = nullptr; }
-
-   private:
-    SetOnceState* state_;
-  };
-
-  static WaiterNode* head_of(std::uintptr_t word) noexcept {
-    return reinterpret_cast<WaiterNode*>(word & ~kFlags);  // NOLINT(performance-no-int-to-ptr)
+  static Node* head_of(std::uintptr_t word) noexcept {
+    return reinterpret_cast<Node*>(word & ~kFlags);  // NOLINT(performance-no-int-to-ptr)
   }
 
   /// Takes the list lock. Returns the word as it was (kLocked clear), or
   /// kSet, in which case no lock was taken.
   std::uintptr_t lock() noexcept {
-    // Acquire (all three): seeing kSet means the caller may go on to read the
-    // value (pairs with publish()); taking the lock means reading the links
-    // the previous holder wrote (pairs with unlock()).
+    // Acquire (all of them): seeing kSet lets the caller read the value and
+    // the batch pointers publish() wrote (pairs with publish()); taking the
+    // lock lets it read the links the previous holder wrote (pairs with
+    // unlock()).
     std::uintptr_t word = word_.load(std::memory_order_acquire);
-    SpinBackoff backoff;
-    for (;;) {
+    for (int spins = 0;; ++spins) {
       if (word == kSet) return kSet;
       if ((word & kLocked) == 0) {
         if (word_.compare_exchange_weak(word, word | kLocked, std::memory_order_acquire, std::memory_order_acquire)) {
@@ -2780,129 +2908,32 @@ class SetOnceState {
         }
         continue;
       }
-      backoff.pause();
+      Wait::spin_pause(spins);
       word = word_.load(std::memory_order_acquire);
     }
   }
 
-  /// Releases the lock taken by lock(), which returned `locked_at`, with
-  /// `head` as the new head. Nobody else changed the word meanwhile, so its
-  /// flags are still those of `locked_at`.
-  void unlock(WaiterNode* head, std::uintptr_t locked_at) noexcept {
-    // Release pairs with the acquire in lock() and in publish(): the links
-    // and the node's contents go with it.
-    word_.store(reinterpret_cast<std::uintptr_t>(head) | (locked_at & kFlags), std::memory_order_release);
+  /// Releases the lock that lock() took (it returned `locked_at`), with
+  /// `head` as the new head and the claim flag of `flags_from`.
+  void unlock(Node* head, std::uintptr_t flags_from) noexcept {
+    // Release pairs with the acquire in lock(), try_claim() and publish():
+    // the links, the nodes' places, and a released claim's writes go with it.
+    word_.store(reinterpret_cast<std::uintptr_t>(head) | (flags_from & kClaimed), std::memory_order_release);
   }
 
-  bool enqueue_thread(ThreadWaiter& waiter) {
-    // Sleeping on a claim this thread holds (a wait() from inside the value's
-    // constructor) would never end.
-    if ((word_.load(std::memory_order_relaxed) & kClaimed) != 0 && initializing_on_this_thread(this)) {
-      throw_recursive_init_error();
-    }
-    return enqueue(&waiter);
-  }
-
-  /// Returns true once this thread holds the claim, false if the cell is set.
-  bool claim() {
-    // Acquire: seeing kSet means set() reports "already set", and the caller
-    // may read the value next (pairs with publish()).
-    std::uintptr_t word = word_.load(std::memory_order_acquire);
-    SpinBackoff backoff;
-    for (;;) {
-      if (word == kSet) return false;
-      if ((word & kLocked) != 0) {
-        backoff.pause();
-        word = word_.load(std::memory_order_acquire);
-      } else if ((word & kClaimed) == 0) {
-        // Acquire pairs with release_claim(): a failed attempt's writes are
-        // behind whoever tries next.
-        if (word_.compare_exchange_weak(word, word | kClaimed, std::memory_order_acquire, std::memory_order_acquire)) {
-          return true;
-        }
-      } else {
-        word = park();
-      }
-    }
-  }
-
-  /// Sleeps while another setter holds the claim. Returns the word's new value.
-  ONCE_COLD std::uintptr_t park() {
-    // The epoch is read before the word is re-examined. If the claim then
-    // still stands with kParked set, its release (which clears kParked) comes
-    // later in the word's order and bumps the epoch after that: the sleep
-    // below then sees a changed epoch, or is woken. The acquire pairs with
-    // the release bump: a setter that reads the bumped epoch sees the released
-    // claim in the word. The word's loads are acquire because seeing kSet
-    // makes set() report "already set" (pairs with publish()).
-    const std::int32_t epoch = set_once_claim_epoch.load(std::memory_order_acquire);
-    std::uintptr_t word = word_.load(std::memory_order_acquire);
-    SpinBackoff backoff;
-    for (;;) {
-      if (word == kSet || (word & kClaimed) == 0) return word;
-      if ((word & kLocked) != 0) {
-        backoff.pause();
-        word = word_.load(std::memory_order_acquire);
-        continue;
-      }
-      if (initializing_on_this_thread(this)) throw_recursive_init_error();  // set() inside the constructor
-      if ((word & kParked) != 0) break;
-      // Release pairs with the acq_rel CAS that ends the claim (publish or
-      // release_claim): the epoch read above happens before its bump, so
-      // cannot have read the bumped value.
-      if (word_.compare_exchange_weak(word, word | kParked, std::memory_order_release, std::memory_order_acquire)) {
-        break;
-      }
-    }
-    detail::wait(set_once_claim_epoch, epoch);
-    return word_.load(std::memory_order_acquire);
-  }
-
-  /// Ends a claim whose constructor threw: back to empty, waiters still queued.
-  ONCE_COLD void release_claim() noexcept {
-    std::uintptr_t word = word_.load(std::memory_order_relaxed);
-    SpinBackoff backoff;
-    for (;;) {
-      if ((word & kLocked) != 0) {
-        backoff.pause();
-        word = word_.load(std::memory_order_relaxed);
-        continue;
-      }
-      // Release pairs with claim()'s acquire; acquire with park()'s release.
-      if (word_.compare_exchange_weak(word, word & ~(kClaimed | kParked), std::memory_order_acq_rel,
-                                      std::memory_order_relaxed)) {
-        break;
-      }
-    }
-    if ((word & kParked) != 0) wake_parked_setters();
-  }
-
-  ONCE_COLD static void wake_parked_setters() noexcept {
-    // Release pairs with the acquire load of the epoch in park().
-    set_once_claim_epoch.fetch_add(1, std::memory_order_release);
-    notify_all(&set_once_claim_epoch);
-  }
-
-  /// Wakes every node of a list that publish() detached, oldest first.
-  static void wake_all(WaiterNode* node) noexcept {
-    while (node != nullptr) {
-      // Read before waking: waking resumes the coroutine (or releases the
-      // thread) that owns the node, which may destroy it at once; the node
-      // must not be touched after its `wake` has begun.
-      WaiterNode* const next = node->next;
-      node->wake(node);
-      node = next;
-    }
-  }
-
-  std::atomic<std::uintptr_t> word_{0};
+  Word word_{0};
 };
 
-static_assert(sizeof(SetOnceState) == sizeof(void*));
-static_assert(sizeof(void*) != 8 || sizeof(WaiterNode) == 24, "a waiter node is three pointers");
+using WaiterList = BasicWaiterList<>;
+using WaiterNode = BasicWaiterNode<std::atomic>;
 
-// ---------------------------------------------------------------------------
-// Coroutine awaiters.
+static_assert(sizeof(WaiterList) == sizeof(void*));
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
 
 /// The "executor" of a plain co_await: resumes on the thread that completes
 /// the wait.
@@ -2912,11 +2943,11 @@ struct ResumeInline {
 
 template <class Executor>
 concept set_once_executor = std::is_object_v<Executor> && std::is_move_constructible_v<Executor> &&
-    std::is_invocable_v<Executor&, std::coroutine_handle<>>;
+    std::is_invocable_v<Executor&, std::coroutine_handle<>> && !stop_token_like<Executor>;
 
-/// Resumes `handle` through `executor`. Not inline, the executor is moved
-/// out of the awaiter first: it may resume the coroutine before returning,
-/// and the coroutine then destroys the awaiter the executor was part of.
+/// Resumes `handle` through `executor`, moved out of the awaiter first: the
+/// executor may resume the coroutine before returning, and the coroutine then
+/// destroys the awaiter the executor was part of.
 template <class Executor>
 void resume_through(Executor& executor, std::coroutine_handle<> handle) noexcept {
   if constexpr (std::is_same_v<Executor, ResumeInline>) {
@@ -2927,9 +2958,14 @@ void resume_through(Executor& executor, std::coroutine_handle<> handle) noexcept
   }
 }
 
-/// Where an awaiter finds the value once the cell is set: T& for SetOnce<T>,
-/// nothing for SetOnce<void>. Holds only the address: nothing is read before
-/// the wait completes.
+/// No stop token: the awaiters' default.
+struct NoStopToken {
+  static constexpr bool stop_requested() noexcept { return false; }
+  static constexpr bool stop_possible() noexcept { return false; }
+};
+
+/// Where a SetOnce's value lives: T* for SetOnce<T> (const T* through a const
+/// cell), nothing for SetOnce<void>. Nothing is read before the wait ends.
 template <class T>
 struct ValueRef {
   T* value;
@@ -2942,378 +2978,972 @@ struct ValueRef<void> {
   bool pointer_if(bool set) const noexcept { return set; }
 };
 
-/// `co_await cell` (Executor = ResumeInline) and `co_await cell.async_wait(executor)`.
-template <class T, class Executor>
-class [[nodiscard]] SetOnceAwaiter : private WaiterNode {
- public:
-  SetOnceAwaiter(SetOnceState& state, ValueRef<T> value,
-                 Executor executor) noexcept(std::is_nothrow_move_constructible_v<Executor>)
-      : state_(&state), value_(value), executor_(std::move(executor)) {}
-  SetOnceAwaiter(const SetOnceAwaiter&) = delete;
-  SetOnceAwaiter& operator=(const SetOnceAwaiter&) = delete;
+/// What an awaiter waits for: the value (co_await, async_wait) or the claim.
+enum class AwaitMode : bool { kValue, kClaim };
 
-  bool await_ready() const noexcept { return state_->is_set(); }
+/// How the wait ended.
+enum class AwaitOutcome : std::uint8_t { kPending, kSet, kGranted, kCancelled };
 
-  bool await_suspend(std::coroutine_handle<> handle) noexcept {
-    handle_ = handle;
-    wake = &wake_coroutine;
-    // From a successful enqueue on, a set() on another thread may resume the
-    // coroutine and destroy this awaiter: nothing here touches it after.
-    return state_->enqueue(this);  // false: set meanwhile, go on without suspending
-  }
-
-  decltype(auto) await_resume() const noexcept { return value_.get(); }
-
- private:
-  static void wake_coroutine(WaiterNode* node) noexcept {
-    auto& self = static_cast<SetOnceAwaiter&>(*node);
-    resume_through(self.executor_, self.handle_);
-  }
-
-  SetOnceState* state_;
-  [[no_unique_address]] ValueRef<T> value_;
-  std::coroutine_handle<> handle_;
-  [[no_unique_address]] Executor executor_;
+/// Room for a stop callback that is registered only once the node is queued.
+template <class Callback>
+union LateCallback {
+  LateCallback() noexcept {}
+  ~LateCallback() {}
+  Callback callback;
 };
 
-#if defined(__cpp_lib_jthread)
-
-/// `co_await cell.async_wait(stop_token)` and `(executor, stop_token)`.
+/// The node of one coroutine waiting on a SetOnce, and everything about its
+/// wait but what await_resume yields.
 ///
-/// Two parties may finish the wait: the set() that detaches the node, or the
-/// stop callback that unlinks it first; dequeue() picks exactly one, the
-/// node's owner. The owner can arrive while await_suspend is still running
-/// (the stop callback runs inline in its constructor when stop was already
-/// requested; a set() on another thread can come at any moment), so the
-/// owner and await_suspend meet at `arrived_`: whichever arrives second goes
-/// on with the coroutine, by resuming it (the owner) or by returning false
-/// from await_suspend (so the coroutine never suspended).
-template <class T, class Executor>
-class [[nodiscard]] StoppableSetOnceAwaiter : private WaiterNode {
+/// The node is queued by await_suspend and leaves the list in one of four ways:
+///  * a publish() takes it (outcome kSet) or a release_claim() hands it the
+///    claim (kGranted), and calls `wake`, which resumes the coroutine inline
+///    or through the executor;
+///  * the stop callback takes it back with dequeue() (kCancelled) and resumes
+///    it the same way;
+///  * the coroutine frame is destroyed while suspended: the destructor takes
+///    it back (from the list, or from the batch of the set() on this thread
+///    that is resuming waiters), and hands on a claim it was granted but had
+///    not yet received (its resumption was still queued in an executor).
+///
+/// Stoppable awaiters: the party that takes the node (publish, handover or
+/// stop callback) can arrive while await_suspend is still running (the stop
+/// callback runs inside its registration when stop was requested already; a
+/// set() on another thread can come at any moment). The two meet at
+/// `arrived_`: whichever arrives second goes on with the coroutine, by
+/// resuming it (the taker) or by not suspending (await_suspend returns false).
+template <class Executor, class Token, AwaitMode Mode, template <class> class Atom = std::atomic>
+class AwaiterNode : private BasicWaiterNode<Atom> {
+  using Node = BasicWaiterNode<Atom>;
+  using List = BasicWaiterList<Atom>;
+  static constexpr bool kStoppable = !std::is_same_v<Token, NoStopToken>;
+
+  struct OnStop {
+    AwaiterNode* self;
+    void operator()() const noexcept { self->cancel(); }
+  };
+  struct Empty {};
+  template <bool Stoppable, class = void>
+  struct CallbackFor {
+    using type = Empty;
+  };
+  template <class Unused>
+  struct CallbackFor<true, Unused> {
+    using type = stop_callback_t<Token, OnStop>;
+  };
+  using Callback = typename CallbackFor<kStoppable>::type;
+
  public:
-  StoppableSetOnceAwaiter(SetOnceState& state, ValueRef<T> value, Executor executor,
-                          std::stop_token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
-      : state_(&state), value_(value), executor_(std::move(executor)), token_(std::move(token)) {}
-  StoppableSetOnceAwaiter(const StoppableSetOnceAwaiter&) = delete;
-  StoppableSetOnceAwaiter& operator=(const StoppableSetOnceAwaiter&) = delete;
+  AwaiterNode(List& list, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
+      : list_(&list), executor_(std::move(executor)), token_(std::move(token)) {
+    this->wants_claim = Mode == AwaitMode::kClaim;
+    this->wake = &wake_coroutine;
+  }
+  AwaiterNode(const AwaiterNode&) = delete;
+  AwaiterNode& operator=(const AwaiterNode&) = delete;
+
+  ~AwaiterNode() {
+    if constexpr (kStoppable) {
+      // First: a stop callback running on another thread finishes (the
+      // callback's destructor waits for it) before the node is looked at.
+      if (registered_) on_stop_.callback.~Callback();
+    }
+    // Queued: take it back from the list, or else it sits in the batch of a
+    // set() that a coroutine this thread resumed is running (see unlink_from_batch).
+    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);
+    if (grant_pending_) list_->release_claim();  // granted, but never resumed to take it
+  }
 
   bool await_ready() noexcept {
-    if (state_->is_set()) return true;  // set and stopped both: the value wins
-    cancelled_ = token_.stop_requested();
-    return cancelled_;
+    if (list_->is_set()) return finish(AwaitOutcome::kSet);
+    if (token_.stop_requested()) return finish(AwaitOutcome::kCancelled);  // the value wins if there
+    if constexpr (Mode == AwaitMode::kClaim) {
+      switch (list_->try_claim()) {
+        case ClaimResult::kSet:
+          return finish(AwaitOutcome::kSet);
+        case ClaimResult::kClaimed:
+          grant_pending_ = true;
+          return finish(AwaitOutcome::kGranted);
+        default:
+          break;
+      }
+    }
+    return false;
   }
 
   bool await_suspend(std::coroutine_handle<> handle) noexcept {
     handle_ = handle;
-    wake = &wake_on_set;
-    if (!state_->enqueue(this)) return false;  // set meanwhile: the value
-    if (token_.stop_possible()) on_stop_.emplace(token_, OnStop{this});
-    // Second to arrive: the owner has finished with the node and left the
-    // coroutine to us. First: the owner resumes it; hands off from here on.
-    return !arrive();
+    switch (list_->enqueue(this)) {
+      case ClaimResult::kSet:
+        outcome_ = AwaitOutcome::kSet;
+        return false;
+      case ClaimResult::kClaimed:
+        grant_pending_ = true;
+        outcome_ = AwaitOutcome::kGranted;
+        return false;
+      default:
+        break;
+    }
+    if constexpr (kStoppable) {
+      if (token_.stop_possible()) {
+        ::new (static_cast<void*>(&on_stop_.callback)) Callback(token_, OnStop{this});
+        registered_ = true;
+      }
+      // Second to arrive: the taker is done and left the coroutine to us.
+      // First: the taker resumes it; nothing here touches the awaiter after.
+      return !arrive();
+    } else {
+      // From the enqueue on, a set() on another thread may resume the
+      // coroutine and destroy this awaiter: nothing here touches it after.
+      return true;
+    }
   }
 
-  auto await_resume() const noexcept { return value_.pointer_if(!cancelled_); }
+ protected:
+  AwaitOutcome outcome() const noexcept { return outcome_; }
+  List& list() const noexcept { return *list_; }
+
+  /// For await_resume of a claim: the grant is the Claim's from now on.
+  bool take_grant() noexcept { return std::exchange(grant_pending_, false); }
 
  private:
-  struct OnStop {
-    StoppableSetOnceAwaiter* self;
-    void operator()() const noexcept { self->cancel(); }
-  };
+  bool finish(AwaitOutcome outcome) noexcept {
+    outcome_ = outcome;
+    return true;
+  }
 
-  /// True for the second of the two parties (await_suspend and the owner).
+  /// True for the second of the two parties (await_suspend and the taker).
   bool arrive() noexcept {
     // acq_rel pairs the two arrivals: the second sees what the first wrote
-    // (the owner's `cancelled_`, await_suspend's `on_stop_`).
+    // (the taker's outcome, await_suspend's registration).
     return arrived_.exchange(true, std::memory_order_acq_rel);
   }
 
-  static void wake_on_set(WaiterNode* node) noexcept {
-    auto& self = static_cast<StoppableSetOnceAwaiter&>(*node);
-    if (self.arrive()) resume_through(self.executor_, self.handle_);
+  static bool wake_coroutine(Node* node, WakeReason reason) noexcept {
+    auto* const self = static_cast<AwaiterNode*>(node);
+    if (reason == WakeReason::kClaimGranted) {
+      self->grant_pending_ = true;
+      self->outcome_ = AwaitOutcome::kGranted;
+    } else {
+      self->outcome_ = AwaitOutcome::kSet;
+    }
+    self->go_on();
+    return false;
   }
 
+  /// The stop callback: takes the node back unless a set() or handover has it.
   void cancel() noexcept {
-    // A set() that detached the node first owns it and resumes it with the
-    // value; this callback then has nothing to do. The awaiter cannot vanish
-    // meanwhile: its stop_callback's destructor waits for this call to end.
-    if (!state_->dequeue(this)) return;
-    cancelled_ = true;
-    if (arrive()) resume_through(executor_, handle_);
+    if (!list_->dequeue(this)) return;
+    outcome_ = AwaitOutcome::kCancelled;
+    go_on();
   }
 
-  SetOnceState* state_;
-  [[no_unique_address]] ValueRef<T> value_;
+  void go_on() noexcept {
+    if constexpr (kStoppable) {
+      if (!arrive()) return;  // await_suspend is still running: it goes on
+    }
+    resume_through(executor_, handle_);
+  }
+
+  List* list_;
   std::coroutine_handle<> handle_;
   [[no_unique_address]] Executor executor_;
-  std::stop_token token_;
-  std::optional<std::stop_callback<OnStop>> on_stop_;
-  std::atomic<bool> arrived_{false};
+  [[no_unique_address]] Token token_;
+  AwaitOutcome outcome_ = AwaitOutcome::kPending;
+  bool grant_pending_ = false;
+  [[no_unique_address]] std::conditional_t<kStoppable, LateCallback<Callback>, Empty> on_stop_;
+  [[no_unique_address]] std::conditional_t<kStoppable, Atom<bool>, Empty> arrived_{};
+  bool registered_ = false;
+};
+
+// ---------------------------------------------------------------------------
+/// `co_await cell`, `async_wait(executor)`: T& (or nothing, for void).
+/// With a stop token: T* (bool for void), null if stop was requested first.
+template <class T, class Executor, class Token>
+class [[nodiscard]] ValueAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kValue> {
+  using Base = AwaiterNode<Executor, Token, AwaitMode::kValue>;
+
+ public:
+  ValueAwaiter(BasicWaiterList<>& list, ValueRef<T> value, Executor executor, Token token)
+      : Base(list, std::move(executor), std::move(token)), value_(value) {}
+
+  decltype(auto) await_resume() const noexcept {
+    if constexpr (std::is_same_v<Token, NoStopToken>) {
+      return value_.get();
+    } else {
+      return value_.pointer_if(this->outcome() == AwaitOutcome::kSet);
+    }
+  }
+
+ private:
+  [[no_unique_address]] ValueRef<T> value_;
+};
+
+/// The right to set a SetOnce's value, held by one coroutine at a time. See
+/// SetOnce::claim() for the contract.
+template <class T>
+class [[nodiscard]] SetOnceClaim {
+ public:
+  SetOnceClaim(SetOnceClaim&& other) noexcept
+      : list_(std::exchange(other.list_, nullptr)), storage_(other.storage_), cancelled_(other.cancelled_) {}
+  SetOnceClaim& operator=(SetOnceClaim&&) = delete;
+  ~SetOnceClaim() {
+    if (list_ != nullptr) list_->release_claim();  // hands the claim to the next claim waiter
+  }
+
+  /// True: this claim holds the right to set the value. False: the value is
+  /// there, or (a stop-token claim) stop was requested first.
+  explicit operator bool() const noexcept { return list_ != nullptr; }
+
+  /// False, with a stop-token claim() whose stop was requested first.
+  bool cancelled() const noexcept { return cancelled_; }
+
+  /// Stores `value` and releases every waiter; the claim is spent.
+  template <class U = T>
+  requires std::is_constructible_v<T, U> T& set(U&& value) { return emplace(std::forward<U>(value)); }
+
+  /// Constructs the value from `args` and releases every waiter. If the
+  /// constructor throws, the claim is still held (and handed on when dropped).
+  template <class... Args>
+  requires std::is_constructible_v<T, Args...> T& emplace(Args&&... args) {
+    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value(*storage_, std::forward<Args>(args)...);
+    std::exchange(list_, nullptr)->publish();
+    return value;
+  }
+
+  /// Constructs the value from `make()` (in place, even if T cannot move).
+  template <class Make>
+  T& set_from_call(Make& make) {
+    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value_from_call(*storage_, make);
+    std::exchange(list_, nullptr)->publish();
+    return value;
+  }
+
+ private:
+  template <class, class, class>
+  friend class ClaimAwaiter;
+
+  SetOnceClaim(BasicWaiterList<>* held, Storage<T>* storage, bool cancelled) noexcept
+      : list_(held), storage_(storage), cancelled_(cancelled) {}
+
+  BasicWaiterList<>* list_;  // null unless held
+  Storage<T>* storage_;
+  bool cancelled_;
+};
+
+template <>
+class [[nodiscard]] SetOnceClaim<void> {
+ public:
+  SetOnceClaim(SetOnceClaim&& other) noexcept
+      : list_(std::exchange(other.list_, nullptr)), cancelled_(other.cancelled_) {}
+  SetOnceClaim& operator=(SetOnceClaim&&) = delete;
+  ~SetOnceClaim() {
+    if (list_ != nullptr) list_->release_claim();
+  }
+
+  explicit operator bool() const noexcept { return list_ != nullptr; }
+  bool cancelled() const noexcept { return cancelled_; }
+
+  /// Sets the event and releases every waiter; the claim is spent.
+  void set() noexcept {
+    ONCE_ASSERT(list_ != nullptr, "Claim::set needs a held claim (test the claim first)");
+    std::exchange(list_, nullptr)->publish();
+  }
+
+ private:
+  template <class, class, class>
+  friend class ClaimAwaiter;
+
+  SetOnceClaim(BasicWaiterList<>* held, void*, bool cancelled) noexcept : list_(held), cancelled_(cancelled) {}
+
+  BasicWaiterList<>* list_;
+  bool cancelled_;
+};
+
+template <class T>
+using StorageFor = std::conditional_t<std::is_void_v<T>, void, Storage<std::conditional_t<std::is_void_v<T>, int, T>>>;
+
+/// `co_await cell.claim(...)`: a SetOnceClaim.
+template <class T, class Executor, class Token>
+class [[nodiscard]] ClaimAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kClaim> {
+  using Base = AwaiterNode<Executor, Token, AwaitMode::kClaim>;
+
+ public:
+  ClaimAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, Executor executor, Token token)
+      : Base(list, std::move(executor), std::move(token)), storage_(storage) {}
+
+  SetOnceClaim<T> await_resume() noexcept {
+    const bool held = this->take_grant();
+    return SetOnceClaim<T>(held ? &this->list() : nullptr, storage_, this->outcome() == AwaitOutcome::kCancelled);
+  }
+
+ private:
+  StorageFor<T>* storage_;
+};
+
+/// `co_await cell.get_or_init(f)`: runs `f` on the awaiting coroutine if it
+/// gets the claim, and yields the value.
+template <class T, class Executor, class F>
+class [[nodiscard]] GetOrInitAwaiter : public ClaimAwaiter<T, Executor, NoStopToken> {
+  using Base = ClaimAwaiter<T, Executor, NoStopToken>;
+
+ public:
+  GetOrInitAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, ValueRef<T> value, Executor executor, F f)
+      : Base(list, storage, std::move(executor), NoStopToken{}), value_(value), f_(std::move(f)) {}
+
+  decltype(auto) await_resume() {
+    SetOnceClaim<T> claim = Base::await_resume();
+    if (claim) {
+      // If `f` throws, `claim` hands the right on as the exception leaves.
+      if constexpr (std::is_void_v<T>) {
+        f_();
+        claim.set();
+      } else {
+        claim.set_from_call(f_);
+      }
+    }
+    return value_.get();
+  }
+
+ private:
+  [[no_unique_address]] ValueRef<T> value_;
+  [[no_unique_address]] F f_;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END
+// ---- once/detail/thread_parker.hpp -------------------------------------------
+//
+// Threads in SetOnce's waiter list: a node on the waiting thread's stack,
+// and the blocking operations built on it (wait, timed wait, stop-token
+// wait, and a set() that waits for another setter's claim).
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// A blocked thread's node. Where it sleeps:
+///
+///  * a value waiter (wait, wait_until) sleeps on the list word itself, so
+///    that publish() wakes every such thread with one system call, however
+///    many there are (as a condition variable's broadcast does);
+///  * a claim waiter (a set() that found the claim held) and a stop-token
+///    waiter sleep on `state_`, a word of their own: a claim handover wakes
+///    exactly one thread, and a stop request exactly the stopped one.
+///
+/// `state_` (this node's own word):
+///
+///     kAwake      --about to sleep on the list word (CAS)----> kOnList
+///     kAwake/kOnList --about to sleep on its own word (CAS)--> kOnOwn
+///     any        --the waker (wake_thread: exchange)---------> kWoken   final
+///
+/// The waker's exchange tells it where the thread sleeps: on its own word it
+/// wakes that word at once; on the list word it returns true, and publish()
+/// wakes the list word once after its whole batch. A thread on the list word
+/// that finds the list set but itself not yet woken (publish() is still
+/// resuming earlier waiters) moves to its own word, so it never spins.
+template <template <class> class Atom = std::atomic>
+class BasicThreadParker : public BasicWaiterNode<Atom> {
+  using Node = BasicWaiterNode<Atom>;
+  using List = BasicWaiterList<Atom>;
+  using Wait = WaitOps<Atom>;
+
+ public:
+  explicit BasicThreadParker(bool claim_waiter) noexcept {
+    this->wake = &wake_thread;
+    this->wants_claim = claim_waiter;
+    this->is_thread = true;
+  }
+  BasicThreadParker(const BasicThreadParker&) = delete;
+  BasicThreadParker& operator=(const BasicThreadParker&) = delete;
+
+  /// Sleeps on the list word until woken; with a deadline, returns false if
+  /// it passed first (the node may still be queued: the caller dequeues it).
+  bool park_on_list(const List& list, const Deadline* deadline = nullptr) noexcept {
+    std::int32_t state = kAwake;
+    // Acquire on failure pairs with wake_thread's release exchange (kWoken).
+    if (!state_.compare_exchange_strong(state, kOnList, std::memory_order_acquire, std::memory_order_acquire)) {
+      return true;
+    }
+    for (;;) {
+      // Our own word first: once woken, the cell may be gone, so it is not read.
+      if (state_.load(std::memory_order_acquire) == kWoken) return true;  // pairs with wake_thread
+      const std::uintptr_t seen = list.load_acquire();
+      if (seen == List::kSet) {
+        park_on_own();  // publish() has our node and will get to it
+        return true;
+      }
+      if (deadline == nullptr) {
+        list.sleep(seen);
+      } else {
+        if (Wait::reached(*deadline)) return false;
+        list.sleep_until(seen, *deadline);
+      }
+    }
+  }
+
+  /// Sleeps on this node's own word until woken.
+  void park_on_own() noexcept {
+    std::int32_t state = state_.load(std::memory_order_acquire);  // pairs with wake_thread
+    while (state != kWoken) {
+      // Acquire on failure pairs with wake_thread's release exchange.
+      if (state_.compare_exchange_weak(state, kOnOwn, std::memory_order_acquire, std::memory_order_acquire)) break;
+    }
+    while (state_.load(std::memory_order_acquire) != kWoken) Wait::wait(state_, kOnOwn);  // pairs with wake_thread
+  }
+
+  /// Why it was woken (valid once a park returned true).
+  WakeReason reason() const noexcept { return reason_; }
+  bool cancelled() const noexcept { return cancelled_; }
+
+  /// For a stop callback that took the node off the list (dequeue() true):
+  /// wakes the thread, which then reports "stopped".
+  void wake_cancelled() noexcept {
+    cancelled_ = true;
+    wake_own(this);
+  }
+
+ private:
+  static constexpr std::int32_t kAwake = 0;
+  static constexpr std::int32_t kOnList = 1;
+  static constexpr std::int32_t kOnOwn = 2;
+  static constexpr std::int32_t kWoken = 3;
+
+  static bool wake_thread(Node* node, WakeReason reason) noexcept {
+    auto* const self = static_cast<BasicThreadParker*>(node);
+    self->reason_ = reason;
+    return wake_own(self);
+  }
+
+  static bool wake_own(BasicThreadParker* self) noexcept {
+    Atom<std::int32_t>* const state = &self->state_;
+    // Release pairs with the parks' acquire loads: the thread reads the
+    // reason and the value after seeing kWoken. It may return, and its node
+    // vanish, as soon as it does: from here on only the word's address is used.
+    const std::int32_t old = state->exchange(kWoken, std::memory_order_release);
+    if (old == kOnOwn) Wait::notify_all(state);
+    return old == kOnList;
+  }
+
+  Atom<std::int32_t> state_{kAwake};
+  WakeReason reason_ = WakeReason::kSet;
   bool cancelled_ = false;
 };
 
-#endif  // __cpp_lib_jthread
+using ThreadParker = BasicThreadParker<>;
+
+/// A thread about to block on `list` while a claim is held must not be the
+/// thread constructing the value (a set() or wait() from inside the value's
+/// constructor), or it would sleep forever.
+template <template <class> class Atom>
+void check_not_constructing(const BasicWaiterList<Atom>& list) {
+  if (list.claim_held() && initializing_on_this_thread(&list)) throw_recursive_init_error();
+}
+
+/// Blocks until the list is set.
+template <template <class> class Atom>
+ONCE_COLD void wait_until_set(BasicWaiterList<Atom>& list) {
+  check_not_constructing(list);
+  BasicThreadParker<Atom> parker(false);
+  if (list.enqueue(&parker) == ClaimResult::kSet) return;
+  parker.park_on_list(list);
+}
+
+/// As wait_until_set, giving up once `deadline` has passed. Returns whether
+/// the list is set.
+template <template <class> class Atom>
+ONCE_COLD bool wait_until_set(BasicWaiterList<Atom>& list, const Deadline& deadline) {
+  if (WaitOps<Atom>::reached(deadline)) return list.is_set();
+  check_not_constructing(list);
+  BasicThreadParker<Atom> parker(false);
+  if (list.enqueue(&parker) == ClaimResult::kSet) return true;
+  if (parker.park_on_list(list, &deadline)) return true;
+  if (list.dequeue(&parker)) return false;  // off the list before any set(): a timeout
+  // A set() took the list first and will wake this node: wait for that, so
+  // the node outlives its use. The value is there: report it.
+  parker.park_on_own();
+  return true;
+}
+
+/// As wait_until_set, giving up when stop is requested on `token` (false).
+/// The stop callback takes the node off the list and wakes this thread's
+/// own word: one wake-up, no polling.
+template <template <class> class Atom, class Token>
+ONCE_COLD bool wait_until_set(BasicWaiterList<Atom>& list, const Token& token) {
+  struct OnStop {
+    BasicWaiterList<Atom>* list;
+    BasicThreadParker<Atom>* parker;
+    void operator()() const noexcept {
+      // A set() that took the node first wakes it with the value instead.
+      if (list->dequeue(parker)) parker->wake_cancelled();
+    }
+  };
+  if (token.stop_requested()) return list.is_set();
+  check_not_constructing(list);
+  BasicThreadParker<Atom> parker(false);
+  if (list.enqueue(&parker) == ClaimResult::kSet) return true;
+  {
+    // Runs OnStop inline if stop was requested meanwhile. Its destructor
+    // waits for a callback running on another thread, so the node outlives it.
+    const stop_callback_t<Token, OnStop> on_stop(token, OnStop{&list, &parker});
+    parker.park_on_own();
+  }
+  return !parker.cancelled();
+}
+
+/// Blocks until this thread holds the claim (true) or the value is there
+/// (false): a claim held by another setter or a coroutine ends in the value
+/// (false) or is handed over, oldest claim waiter first.
+template <template <class> class Atom>
+bool claim_blocking(BasicWaiterList<Atom>& list) {
+  switch (list.try_claim()) {
+    case ClaimResult::kSet:
+      return false;
+    case ClaimResult::kClaimed:
+      return true;
+    default:
+      break;
+  }
+  return claim_blocking_slow(list);
+}
+
+template <template <class> class Atom>
+ONCE_COLD bool claim_blocking_slow(BasicWaiterList<Atom>& list) {
+  if (initializing_on_this_thread(&list)) throw_recursive_init_error();  // set() inside the constructor
+  BasicThreadParker<Atom> parker(true);
+  switch (list.enqueue(&parker)) {
+    case ClaimResult::kSet:
+      return false;
+    case ClaimResult::kClaimed:
+      return true;
+    default:
+      break;
+  }
+  parker.park_on_own();
+  return parker.reason() == WakeReason::kClaimGranted;
+}
+
+/// The claim held by a thread's set(), released (handed over) unless dismissed.
+template <template <class> class Atom>
+class ThreadClaim {
+ public:
+  explicit ThreadClaim(BasicWaiterList<Atom>& list) noexcept : list_(&list), frame_(&list) {}
+  ~ThreadClaim() {
+    if (list_ != nullptr) list_->release_claim();
+  }
+  ThreadClaim(const ThreadClaim&) = delete;
+  ThreadClaim& operator=(const ThreadClaim&) = delete;
+  void dismiss() noexcept { list_ = nullptr; }
+
+ private:
+  BasicWaiterList<Atom>* list_;
+  InitFrameScope frame_;  // set() or wait() on this cell from inside `construct` throws
+};
+
+/// A thread's set(): takes the claim (waiting for another holder to finish),
+/// runs `construct()`, publishes. False if the value was there first. If
+/// `construct` throws, the claim goes to the oldest claim waiter, value
+/// waiters keep waiting, and the exception propagates.
+template <template <class> class Atom, class Construct>
+bool set_with(BasicWaiterList<Atom>& list, Construct& construct) {
+  if (!claim_blocking(list)) return false;
+  {
+    ThreadClaim<Atom> claim(list);
+    construct();
+    claim.dismiss();
+  }
+  return list.publish();
+}
 
 }  // namespace detail
 ONCE_NAMESPACE_END
 
 ONCE_NAMESPACE_BEGIN
 
+namespace detail {
+
+/// The list and the storage, with a destructor only when T needs one: a
+/// SetOnce of a trivially destructible T is trivially destructible, so a
+/// `constinit` global one with a thread still blocked on it at exit is
+/// simply left alone (no destructor runs, nothing asserts).
+template <class T, bool = std::is_trivially_destructible_v<T>>
+class SetOnceBase {
+ protected:
+  constexpr SetOnceBase() noexcept = default;
+  template <class... Args>
+  constexpr explicit SetOnceBase(std::in_place_t, Args&&... args)
+      : list_(true), storage_(std::in_place, std::forward<Args>(args)...) {}
+
+  mutable WaiterList list_;  // mutable: waiting on a const cell queues a node
+  Storage<T> storage_;
+};
+
+template <class T>
+class SetOnceBase<T, false> : public SetOnceBase<T, true> {
+ protected:
+  using SetOnceBase<T, true>::SetOnceBase;
+  ~SetOnceBase() {
+    ONCE_ASSERT(!this->list_.has_coroutine_waiters(),
+                "a SetOnce must not be destroyed while coroutines wait on it (set it, or destroy them, first)");
+    if (this->list_.is_set()) destroy_value(this->storage_);
+  }
+  SetOnceBase(const SetOnceBase&) = delete;
+  SetOnceBase& operator=(const SetOnceBase&) = delete;
+};
+
+/// What get_or_init's function may return: something T is made from (void for void).
+template <class T, class Result>
+inline constexpr bool initializer_result = initializes<Result, T>;
+template <class Result>
+inline constexpr bool initializer_result<void, Result> = std::is_void_v<Result>;
+
+template <class F, class T>
+concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::invoke_result_t<F&>>;
+
+}  // namespace detail
+
 /// A value that is set once and awaited by any number of coroutines and
-/// threads: a one-shot event that carries a value (SetOnce<void>: no value).
+/// threads: a one-shot event that carries a value (SetOnce<void>: none), and
+/// an asynchronous OnceLock (claim, get_or_init).
 ///
 ///     once::SetOnce<Config> config;
-///     // consumers, coroutines:           Config& c = co_await config;
-///     //   or, resumed on a thread pool:  Config& c = co_await config.async_wait(pool_executor);
-///     //   or, threads:                   Config& c = config.wait();
-///     // the producer:                    config.set(load_config());
+///     Config& c = co_await config;                      // a coroutine
+///     Config& c = co_await config.async_wait(executor); // resumed through executor(handle)
+///     Config& c = config.wait();                        // a thread
+///     config.set(load_config());                        // the producer
 ///
-/// Members:
-///   set(value), emplace(args...)        store it if empty; true if this call did; every waiter is released
-///   has_value(), get()                  one acquire load; get() is nullptr while empty
-///   co_await cell                       T& (nothing for void); never suspends once set
-///   co_await cell.async_wait(executor)  T&, resumed through executor(std::coroutine_handle<>)
-///   co_await cell.async_wait(stop_token)            T* (bool for void): nullptr if stopped first
-///   co_await cell.async_wait(executor, stop_token)  the same, resumed through the executor
-///   wait()                              blocks a thread until set; T& (void for void)
-///   wait_for(duration), wait_until(time_point)   T* (bool for void), nullptr on timeout
+///     // An asynchronous initializer: one claimant runs it, a failed or
+///     // destroyed one hands the claim to the next.
+///     if (auto claim = co_await config.claim()) claim.set(co_await fetch_config());
+///     co_return *config.get();
 ///
-/// Where waiters resume. `set()` releases the waiters in the order they began
-/// to wait, before it returns:
-///  * `co_await cell` and `async_wait(stop_token)` resume inline, on the
-///    setting thread, inside set(), one after the other: the cheapest hand-off
-///    (tens of nanoseconds each), but set() returns only after every such
-///    coroutine has run to its next suspension point, and they all run on
-///    the setter's thread.
-///  * `async_wait(executor, ...)` calls `executor(handle)` instead: the
-///    executor (a thread pool's post, an asio-style `post`, a strand, ...)
-///    decides where the coroutine runs. The executor is moved out of the
-///    awaiter before the call, so it may also resume the handle at once. It
-///    must not throw: set() cannot report an exception and still release the
-///    other waiters, so one terminates the program (as does an exception that
-///    escapes a coroutine's resume(), i.e. an unhandled_exception that rethrows).
-///  * Threads blocked in wait(), wait_for() or wait_until() are woken by a
-///    futex wake on a word of their own; they sleep without burning CPU.
-/// A wait that begins after the cell is set never suspends or blocks: it
-/// continues at once on its own thread, whichever form it takes.
-/// Choose inline resumption for short continuations on a thread that may run
-/// them; choose an executor when the continuations are long, when they must
-/// run on particular threads, or when they chain (see recursion below).
-///
-/// Recursion depth. An inline-resumed waiter that itself sets another
-/// SetOnce resumes that cell's waiters from inside the first set(): a chain
-/// of N such hand-offs nests N set() calls on one stack, and a long enough
-/// chain (tens of thousands of links on an 8 MB stack, far fewer in
-/// sanitizer builds) overflows it. Resume through an executor to make the
-/// depth constant: each link then runs from the executor's own loop.
-///
-/// Cancellation (where the standard library has <stop_token>, i.e. where
-/// `__cpp_lib_jthread` is defined). `async_wait(stop_token)` yields nullptr
-/// (false for void) if stop is requested before the value comes. The
-/// cancelled waiter is unlinked from the cell at once, so it holds nothing
-/// of the cell's afterwards, and it is resumed exactly once even when
-/// request_stop() and set() race: whichever takes the waiter off the cell's
-/// list first decides the result. Without an executor the cancelled waiter
-/// resumes inline, inside request_stop(), on the thread that called it. With
-/// an executor, a cancellation goes through the executor too (called from
-/// inside request_stop()), so a coroutine that chose an executor only ever
-/// resumes where the executor puts it. If stop was requested before the
-/// co_await, the waiter does not suspend and yields nullptr, unless the cell
-/// is set, in which case the value wins.
-///
-/// Concurrent set() calls. Exactly one stores its value. A set() or emplace()
-/// that arrives while another is still constructing the value sleeps until
-/// that one finishes: then it returns false (and its argument was not moved
-/// from), or, if the other's constructor threw, it goes on to store its own.
-/// So a false return always means the cell holds a value. A constructor that
-/// throws leaves the cell empty, its waiters still waiting (none is released
-/// without a value), and the exception goes to its caller. A set() from inside
-/// the value's own constructor on the same cell throws recursive_init_error
-/// (so does wait()), where it would otherwise deadlock.
-///
-/// Timed waits never return nullptr before the deadline (steady_clock and
-/// system_clock deadlines are slept on by the kernel; other clocks are re-read
-/// after each wake-up) and return promptly once the value is set. A timed
-/// waiter whose deadline passes just as a set() takes the list of waiters
-/// belongs to that set(): it returns the value, as soon as set() reaches it.
-///
-/// Unsafe concurrently, and preconditions:
-///  * destroying the cell while any waiter is still pending: a coroutine that
-///    is suspended on it, a thread blocked on it, or a waiter that set() has
-///    released but not yet resumed (a coroutine resumed inline by set() may
-///    destroy the cell only if no other waiter of that set() is still to
-///    come). Destroying a cell with queued waiters asserts in debug builds;
-///  * destroying it while a set() or emplace() runs (also asserted);
-///  * letting the cell go away before a co_await on it has finished.
-///
-/// No allocation: each waiter's list node lives in its awaiter (in the
-/// coroutine frame) or on the waiting thread's stack. A set() with nobody
-/// waiting makes no system call: two atomic read-modify-writes (one for
-/// SetOnce<void>). `sizeof(SetOnce<void>) == sizeof(void*)`;
-/// `sizeof(SetOnce<int>) == 2 * sizeof(void*)`. `constinit` works. Neither
-/// copyable nor movable: waiters hold its address.
+/// Contract (rationale: docs/design.md, "SetOnce: one waiter list"):
+///  * set()/emplace() store the value if empty (true if this call did) and
+///    release every waiter, oldest first, before returning. One claim at a
+///    time constructs the value: a set() that finds it held sleeps until it
+///    ends, then returns false or, if the holder gave up, may take it over.
+///  * Inline waits (co_await, async_wait(token), claim(), get_or_init(f))
+///    resume on the releasing thread, inside set(), a stop request, or the
+///    call that hands a claim over (even a handle.destroy()). A chain of
+///    inline waiters that set further cells nests one set() per link: use
+///    an executor (constant depth) for long chains. Executors must not throw.
+///  * A claim released without a value (throw, drop, destroyed coroutine)
+///    goes to the oldest claim waiter alone; value waiters keep waiting.
+///  * Cancellation: destroying a coroutine suspended in any wait on the cell
+///    unlinks its node (and hands on a claim it held or was granted). A stop
+///    token cancels a wait the same way; it then yields nullptr (false for
+///    void, a claim with cancelled()), unless the value came first.
+///    Undefined: destroying a coroutine while another thread resumes it.
+///  * Stop-token overloads are templates: include <stop_token> before the
+///    first once header in a file that uses them.
+///  * Blocked threads sleep on the cell's word; one set() wakes them all with
+///    one system call. wait(token) wakes on request_stop() (no polling).
+///  * Reentrancy: set() or wait() from inside the value's constructor throws
+///    recursive_init_error. A thread blocking on a cell whose claim a
+///    coroutine on the same thread holds deadlocks (not detected).
+///  * Preconditions: no waiter may be pending when the cell is destroyed
+///    (asserted in debug builds for suspended coroutines, when T has a
+///    destructor); take() needs exclusive access.
+///  * Trivially destructible when T is (SetOnce<void> always), so a constinit
+///    global with a thread blocked on it at exit is left alone. No
+///    allocation: nodes live in awaiters and on waiting threads' stacks.
+///    Neither copyable nor movable.
 template <class T>
-class SetOnce {
-  static_assert(detail::ValueRules<T>::kChecked);  // each rule reports itself (detail/value_rules.hpp)
+class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first (value_rules.hpp)
+  using Base = detail::SetOnceBase<detail::checked_value_t<T>>;
+  template <class Executor, class Token>
+  using Awaiter = detail::ValueAwaiter<T, Executor, Token>;
+  template <class Executor, class Token>
+  using ConstAwaiter = detail::ValueAwaiter<const T, Executor, Token>;
+  template <class Executor, class Token>
+  using ClaimAwaiter = detail::ClaimAwaiter<T, Executor, Token>;
+  using Inline = detail::ResumeInline;
+  using NoStop = detail::NoStopToken;
 
  public:
   using value_type = T;
+  /// The right to set the value, yielded by `co_await cell.claim()`.
+  using Claim = detail::SetOnceClaim<T>;
 
   /// Empty.
   constexpr SetOnce() noexcept = default;
+
+  /// Full from the start: the value constructed from `args`.
+  template <class... Args>
+  requires std::constructible_from<T, Args...>
+  constexpr explicit SetOnce(std::in_place_t, Args&&... args) : Base(std::in_place, std::forward<Args>(args)...) {}
+
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
 
-  /// Destroys the value, if any. No waiter may still be pending (asserted
-  /// in debug builds for queued waiters).
-  ~SetOnce() {
-    state_.assert_unused();
-    if (state_.is_set()) detail::destroy_value(storage_);
-  }
-
-  /// Stores `value` if the cell is empty and releases every waiter. Returns
-  /// true if this call stored it; on false, `value` was not moved from.
+  /// Stores `value` if the cell is empty and releases every waiter. True if
+  /// this call stored it; on false, `value` was not moved from.
   template <class U = T>
   requires std::constructible_from<T, U>
   bool set(U&& value) {
     if (has_value()) return false;
-    auto construct = [&] { detail::construct_value(storage_, std::forward<U>(value)); };
-    return state_.set_with(construct);
+    auto construct = [&] { detail::construct_value(this->storage_, std::forward<U>(value)); };
+    return detail::set_with(this->list_, construct);
   }
 
-  /// Constructs the value from `args` if the cell is empty and releases every
-  /// waiter. Returns true if this call constructed it; the arguments are not
-  /// touched otherwise.
+  /// Constructs the value from `args` if the cell is empty; as set().
   template <class... Args>
   requires std::constructible_from<T, Args...>
   bool emplace(Args&&... args) {
     if (has_value()) return false;
-    auto construct = [&] { detail::construct_value(storage_, std::forward<Args>(args)...); };
-    return state_.set_with(construct);
+    auto construct = [&] { detail::construct_value(this->storage_, std::forward<Args>(args)...); };
+    return detail::set_with(this->list_, construct);
   }
 
-  /// Whether the value is there.
-  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return state_.is_set(); }
-
-  /// The value, or nullptr while the cell is empty.
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return this->list_.is_set(); }
   [[nodiscard]] ONCE_ALWAYS_INLINE T* get() noexcept { return has_value() ? value_ptr() : nullptr; }
   [[nodiscard]] ONCE_ALWAYS_INLINE const T* get() const noexcept { return has_value() ? value_ptr() : nullptr; }
 
-  /// `co_await cell`: the value; suspends until it is set, then resumes
-  /// inline on the setting thread.
-  auto operator co_await() & noexcept { return detail::SetOnceAwaiter<T, detail::ResumeInline>(state_, ref(), {}); }
+  /// `co_await cell`: T& (const T& on a const cell), resumed inline.
+  auto operator co_await() & noexcept { return Awaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
+  auto operator co_await() const& noexcept { return ConstAwaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
   void operator co_await() && = delete;  // nobody else could set a temporary
+  void operator co_await() const&& = delete;
 
-  /// `co_await cell.async_wait(executor)`: the value; suspends until it is
-  /// set, then resumes through `executor(std::coroutine_handle<>)`.
+  /// `co_await cell.async_wait(executor)`: T&, resumed through `executor`.
   template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::SetOnceAwaiter<T, Executor>(state_, ref(), std::move(executor));
+  auto async_wait(Executor executor) & {
+    return Awaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
   }
-
-#if defined(__cpp_lib_jthread)
-  /// `co_await cell.async_wait(token)`: a pointer to the value, or nullptr if
-  /// stop was requested first (the waiter then resumes inside request_stop()).
-  auto async_wait(std::stop_token token) noexcept {
-    return detail::StoppableSetOnceAwaiter<T, detail::ResumeInline>(state_, ref(), {}, std::move(token));
+  template <detail::set_once_executor Executor>
+  auto async_wait(Executor executor) const& {
+    return ConstAwaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
   }
-
+  /// `co_await cell.async_wait(token)`: T*, nullptr if stop was requested first.
+  template <detail::stop_token_like Token>
+  auto async_wait(Token token) & {
+    return Awaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+  }
+  template <detail::stop_token_like Token>
+  auto async_wait(Token token) const& {
+    return ConstAwaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+  }
   /// As async_wait(token), resumed through `executor` whichever way it ends.
-  template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor, std::stop_token token) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::StoppableSetOnceAwaiter<T, Executor>(state_, ref(), std::move(executor), std::move(token));
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto async_wait(Executor executor, Token token) & {
+    return Awaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
   }
-#endif
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto async_wait(Executor executor, Token token) const& {
+    return ConstAwaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void async_wait(Args&&...) && = delete;  // nobody else could set a temporary
+  template <class... Args>
+  void async_wait(Args&&...) const&& = delete;
 
-  /// Blocks the calling thread until the value is set, then returns it.
+  /// `co_await cell.claim()`: a Claim that holds the right to set the value,
+  /// or, once the value is there, an empty one. Also claim(executor),
+  /// claim(token), claim(executor, token), resumed as the async_wait alike.
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(this->list_, &this->storage_, {}, {}); }
+  template <detail::set_once_executor Executor>
+  auto claim(Executor executor) & {
+    return ClaimAwaiter<Executor, NoStop>(this->list_, &this->storage_, std::move(executor), {});
+  }
+  template <detail::stop_token_like Token>
+  auto claim(Token token) & {
+    return ClaimAwaiter<Inline, Token>(this->list_, &this->storage_, {}, std::move(token));
+  }
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto claim(Executor executor, Token token) & {
+    return ClaimAwaiter<Executor, Token>(this->list_, &this->storage_, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void claim(Args&&...) && = delete;
+  template <class... Args>
+  void claim(Args&&...) const&& = delete;
+
+  /// `co_await cell.get_or_init(f)`: T&. The awaiter that gets the claim
+  /// runs `f()` and publishes; the others wait. If `f` throws, the exception
+  /// goes to its awaiter and the claim to the next claim waiter.
+  template <class F>
+  requires detail::set_once_initializer<F, T>
+  auto get_or_init(F f) & {
+    return detail::GetOrInitAwaiter<T, Inline, F>(this->list_, &this->storage_, {value_ptr()}, {}, std::move(f));
+  }
+  template <detail::set_once_executor Executor, class F>
+  requires detail::set_once_initializer<F, T>
+  auto get_or_init(Executor executor, F f) & {
+    return detail::GetOrInitAwaiter<T, Executor, F>(this->list_, &this->storage_, {value_ptr()}, std::move(executor),
+                                                    std::move(f));
+  }
+  template <class... Args>
+  void get_or_init(Args&&...) && = delete;
+  template <class... Args>
+  void get_or_init(Args&&...) const&& = delete;
+
+  /// Blocks the calling thread until the value is set.
   T& wait() {
-    if (!has_value()) state_.wait();
+    if (!has_value()) detail::wait_until_set(this->list_);
+    return *value_ptr();
+  }
+  const T& wait() const {
+    if (!has_value()) detail::wait_until_set(this->list_);
     return *value_ptr();
   }
 
-  /// As wait(), giving up after `timeout` (measured on steady_clock): returns
-  /// nullptr then, never before the time has passed.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
-    if (has_value()) return value_ptr();
-    return state_.wait_until(detail::deadline_after(timeout)) ? value_ptr() : nullptr;
+  /// As wait(), or nullptr once stop is requested on `token` (one wake-up).
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) {
+    return has_value() || detail::wait_until_set(this->list_, token) ? value_ptr() : nullptr;
+  }
+  template <detail::stop_token_like Token>
+  const T* wait(const Token& token) const {
+    return has_value() || detail::wait_until_set(this->list_, token) ? value_ptr() : nullptr;
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`: returns
-  /// nullptr then, never before.
+  /// As wait(), or nullptr after `timeout` (steady_clock), never before.
+  template <class Rep, class Period>
+  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+    return has_value() || detail::wait_until_set(this->list_, detail::deadline_after(timeout)) ? value_ptr() : nullptr;
+  }
+  template <class Rep, class Period>
+  const T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    return const_cast<SetOnce*>(this)->wait_for(timeout);
+  }
+
+  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
   template <class Clock, class Duration>
   T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
     if (has_value()) return value_ptr();
-    const bool set = detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
+    const bool set =
+        detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(this->list_, d); });
     return set ? value_ptr() : nullptr;
+  }
+  template <class Clock, class Duration>
+  const T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    return const_cast<SetOnce*>(this)->wait_until(deadline);
+  }
+
+  /// Moves the value out and leaves the cell empty, to be set again.
+  /// Exclusive access only: no waiter, no concurrent call.
+  std::optional<T> take() {
+    if (!has_value()) return std::nullopt;
+    ONCE_STORAGE_WARNINGS_BEGIN
+    std::optional<T> out(std::move(*value_ptr()));
+    ONCE_STORAGE_WARNINGS_END
+    detail::destroy_value(this->storage_);
+    this->list_.reset_exclusive();
+    return out;
   }
 
  private:
-  T* value_ptr() const noexcept { return detail::value_address(storage_); }
-  detail::ValueRef<T> ref() const noexcept { return {value_ptr()}; }
-
-  detail::SetOnceState state_;
-  detail::Storage<T> storage_;
+  T* value_ptr() const noexcept { return detail::value_address(this->storage_); }
 };
 
-/// A one-shot event: SetOnce without a value. See SetOnce<T> for the
-/// contract; here set() takes no argument, waits yield nothing (void), and
-/// timed and stoppable waits yield bool (true: set).
+/// A one-shot event: SetOnce without a value. As SetOnce<T>, but set() takes
+/// no argument, waits yield nothing (void) and timed and stop-token waits
+/// bool (true: set); claims yield a Claim whose set() takes no argument;
+/// get_or_init(f) takes a `void f()`. No take(). Always trivially destructible.
 template <>
 class SetOnce<void> {
+  template <class Executor, class Token>
+  using Awaiter = detail::ValueAwaiter<void, Executor, Token>;
+  template <class Executor, class Token>
+  using ClaimAwaiter = detail::ClaimAwaiter<void, Executor, Token>;
+  using Inline = detail::ResumeInline;
+  using NoStop = detail::NoStopToken;
+
  public:
   using value_type = void;
+  using Claim = detail::SetOnceClaim<void>;
 
   constexpr SetOnce() noexcept = default;
+  /// Set from the start.
+  constexpr explicit SetOnce(std::in_place_t) noexcept : list_(true) {}
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
-  ~SetOnce() { state_.assert_unused(); }
 
   /// Sets the event and releases every waiter. True if this call set it.
-  bool set() noexcept { return !has_value() && state_.publish(); }
+  /// Nothing is constructed, so it does not wait for a held claim: the
+  /// claim's later set() is then a no-op.
+  bool set() noexcept { return !has_value() && list_.publish(); }
 
-  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return state_.is_set(); }
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return list_.is_set(); }
 
-  auto operator co_await() & noexcept { return detail::SetOnceAwaiter<void, detail::ResumeInline>(state_, {}, {}); }
-  void operator co_await() && = delete;
-
-  template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::SetOnceAwaiter<void, Executor>(state_, {}, std::move(executor));
-  }
-
-#if defined(__cpp_lib_jthread)
-  auto async_wait(std::stop_token token) noexcept {
-    return detail::StoppableSetOnceAwaiter<void, detail::ResumeInline>(state_, {}, {}, std::move(token));
-  }
+  auto operator co_await() const& noexcept { return Awaiter<Inline, NoStop>(list_, {}, {}, {}); }
+  void operator co_await() const&& = delete;
 
   template <detail::set_once_executor Executor>
-  auto async_wait(Executor executor, std::stop_token token) noexcept(std::is_nothrow_move_constructible_v<Executor>) {
-    return detail::StoppableSetOnceAwaiter<void, Executor>(state_, {}, std::move(executor), std::move(token));
+  auto async_wait(Executor executor) const& {
+    return Awaiter<Executor, NoStop>(list_, {}, std::move(executor), {});
   }
-#endif
+  template <detail::stop_token_like Token>
+  auto async_wait(Token token) const& {
+    return Awaiter<Inline, Token>(list_, {}, {}, std::move(token));
+  }
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto async_wait(Executor executor, Token token) const& {
+    return Awaiter<Executor, Token>(list_, {}, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void async_wait(Args&&...) const&& = delete;
 
-  void wait() {
-    if (!has_value()) state_.wait();
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(list_, nullptr, {}, {}); }
+  template <detail::set_once_executor Executor>
+  auto claim(Executor executor) & {
+    return ClaimAwaiter<Executor, NoStop>(list_, nullptr, std::move(executor), {});
+  }
+  template <detail::stop_token_like Token>
+  auto claim(Token token) & {
+    return ClaimAwaiter<Inline, Token>(list_, nullptr, {}, std::move(token));
+  }
+  template <detail::set_once_executor Executor, detail::stop_token_like Token>
+  auto claim(Executor executor, Token token) & {
+    return ClaimAwaiter<Executor, Token>(list_, nullptr, std::move(executor), std::move(token));
+  }
+  template <class... Args>
+  void claim(Args&&...) && = delete;
+  template <class... Args>
+  void claim(Args&&...) const&& = delete;
+
+  template <class F>
+  requires detail::set_once_initializer<F, void>
+  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<void, Inline, F>(list_, nullptr, {}, {}, std::move(f)); }
+  template <detail::set_once_executor Executor, class F>
+  requires detail::set_once_initializer<F, void>
+  auto get_or_init(Executor executor, F f) & {
+    return detail::GetOrInitAwaiter<void, Executor, F>(list_, nullptr, {}, std::move(executor), std::move(f));
+  }
+  template <class... Args>
+  void get_or_init(Args&&...) && = delete;
+  template <class... Args>
+  void get_or_init(Args&&...) const&& = delete;
+
+  void wait() const {
+    if (!has_value()) detail::wait_until_set(list_);
+  }
+
+  template <detail::stop_token_like Token>
+  bool wait(const Token& token) const {
+    return has_value() || detail::wait_until_set(list_, token);
   }
 
   template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) {
-    return has_value() || state_.wait_until(detail::deadline_after(timeout));
+  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    return has_value() || detail::wait_until_set(list_, detail::deadline_after(timeout));
   }
 
   template <class Clock, class Duration>
-  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-    return has_value() || detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
+  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    return has_value() ||
+           detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(list_, d); });
   }
 
  private:
-  detail::SetOnceState state_;
+  mutable detail::WaiterList list_;
 };
 
 // ====================== End of public interface ======================
 
 static_assert(sizeof(SetOnce<void>) == sizeof(void*), "SetOnce<void> is its state word");
 static_assert(sizeof(SetOnce<int>) == 2 * sizeof(void*), "SetOnce<int> is its state word and the int, padded");
+static_assert(std::is_trivially_destructible_v<SetOnce<void>> && std::is_trivially_destructible_v<SetOnce<int>>);
 
 ONCE_NAMESPACE_END

@@ -31,6 +31,7 @@
 
 #if ONCE_FUTEX_WAIT
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,8 +39,10 @@
 #include <climits>
 #else
 #include "chrono.hpp"
-#if __has_include(<time.h>) && __has_include(<unistd.h>)
-#include <time.h>  // nanosleep: the timed wait's backoff sleeps without <thread>
+#if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
+// POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
+#include <sched.h>
+#include <time.h>
 #define ONCE_POSIX_SLEEP 1
 #else
 #include <thread>
@@ -68,6 +71,11 @@ inline WaitCallCounts wait_call_counts;
 #else
 #define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
 #endif
+
+/// A pointer-sized word that threads may also sleep on: SetOnce's waiter
+/// list (waiter_list.hpp). The futex backend watches its low 32 bits.
+using ListWord = std::atomic<std::uintptr_t>;
+static_assert(sizeof(ListWord) == sizeof(std::uintptr_t) && ListWord::is_always_lock_free);
 
 /// The two clocks a deadline can be kept on. Any other clock is mapped onto
 /// the steady one by `until` (deadline.hpp).
@@ -106,6 +114,27 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+/// Gives the processor to another thread: for a spin that has gone on long
+/// enough that the thread it waits for was probably preempted.
+inline void yield_thread() noexcept {
+#if ONCE_FUTEX_WAIT || ONCE_POSIX_SLEEP
+  static_cast<void>(::sched_yield());
+#else
+  std::this_thread::yield();
+#endif
+}
+
+/// One step of waiting out a lock held for a few instructions: the pause
+/// hint for the first `kSpinsBeforeYield` steps, then yielding.
+inline void spin_pause(int step) noexcept {
+  constexpr int kSpinsBeforeYield = 64;
+  if (step < kSpinsBeforeYield) {
+    cpu_relax();
+  } else {
+    yield_thread();
+  }
+}
+
 /// How many times a thread about to sleep first re-reads its word. An
 /// initializer that is just finishing (a contended first initialization)
 /// then completes without either side making a system call: measured in
@@ -141,47 +170,83 @@ using FutexTimespec = ::timespec;
 inline constexpr long kSysFutex = SYS_futex;
 #endif
 
-inline void futex_wait(const WaitWord& word, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+inline void futex_wait(const void* address, std::int32_t expected, int op, const FutexTimespec* abs_time) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
   // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
   // which every caller does.
-  ONCE_COUNT_WAIT_CALL(sleeps);
-  static_cast<void>(
-      ::syscall(kSysFutex, static_cast<const void*>(&word), op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
+  static_cast<void>(::syscall(kSysFutex, address, op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
 }
 
-/// Sleeps while `word == expected`, until woken (or spuriously).
-inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
-  futex_wait(word, expected, FUTEX_WAIT_PRIVATE, nullptr);
-}
-
-/// As `wait`, but returns by `deadline` at the latest.
-inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+inline void futex_wait_until(const void* address, std::int32_t expected, const Deadline& deadline) noexcept {
   if (deadline.ns <= 0) return;  // before the clock's epoch: long past
   FutexTimespec abs_time{};
   abs_time.tv_sec = static_cast<decltype(abs_time.tv_sec)>(deadline.ns / 1'000'000'000);
   abs_time.tv_nsec = static_cast<decltype(abs_time.tv_nsec)>(deadline.ns % 1'000'000'000);
   const int op = FUTEX_WAIT_BITSET_PRIVATE | (deadline.clock == WaitClock::kSystem ? FUTEX_CLOCK_REALTIME : 0);
-  futex_wait(word, expected, op, &abs_time);
+  futex_wait(address, expected, op, &abs_time);
+}
+
+inline void futex_wake_all(const void* address) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  static_cast<void>(::syscall(kSysFutex, address, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
+}
+
+/// Sleeps while `word == expected`, until woken (or spuriously).
+inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  futex_wait(&word, expected, FUTEX_WAIT_PRIVATE, nullptr);
+}
+
+/// As `wait`, but returns by `deadline` at the latest.
+inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  futex_wait_until(&word, expected, deadline);
 }
 
 /// Wakes every thread sleeping on `word`. Takes the address, not a reference,
 /// and never reads through it: the caller's object may already have been
 /// destroyed by a waiter that saw the new value before this call.
-inline void notify_all(WaitWord* word) noexcept {
-  ONCE_COUNT_WAIT_CALL(wakes);
-  static_cast<void>(
-      ::syscall(kSysFutex, static_cast<const void*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
+inline void notify_all(WaitWord* word) noexcept { futex_wake_all(word); }
+
+/// The 32 bits of a pointer-sized word that a futex watches: the low half,
+/// where SetOnce keeps the flags that tell "set" from "not yet" (waiter_list.hpp).
+/// The kernel reads them atomically, as the CPU writes them with the whole word.
+inline const void* low_half(const ListWord* word) noexcept {
+  const char* const bytes = reinterpret_cast<const char*>(word);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return bytes + (sizeof(std::uintptr_t) - sizeof(std::int32_t));
+#else
+  return bytes;
+#endif
 }
+
+inline std::int32_t low_half(std::uintptr_t value) noexcept {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(value & 0xffffffffu));
+}
+
+/// Sleeps while the low half of `word` equals that of `expected`. A change
+/// confined to the high half does not end the sleep: callers wait for a
+/// value whose low half differs from every value they sleep on.
+inline void wait(const ListWord& word, std::uintptr_t expected) noexcept {
+  futex_wait(low_half(&word), low_half(expected), FUTEX_WAIT_PRIVATE, nullptr);
+}
+
+inline void wait_until(const ListWord& word, std::uintptr_t expected, const Deadline& deadline) noexcept {
+  futex_wait_until(low_half(&word), low_half(expected), deadline);
+}
+
+/// Wakes every thread sleeping on `word`; uses only the address, as above.
+inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word)); }
 
 #else  // portable backend
 
-inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+template <class Word>
+inline void wait(const Word& word, typename Word::value_type expected) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
   word.wait(expected, std::memory_order_relaxed);
 }
 
-inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+template <class Word>
+inline void wait_until(const Word& word, typename Word::value_type expected, const Deadline& deadline) noexcept {
   using namespace std::chrono;
   constexpr nanoseconds kMaxBackoff = milliseconds(1);
   nanoseconds backoff = microseconds(1);
@@ -206,7 +271,8 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
 // Like std::atomic::notify_all, which it calls: libstdc++ and libc++ use only
 // the address here (to find the waiters), so the caller's object may already
 // be gone, as with the futex backend.
-inline void notify_all(WaitWord* word) noexcept {
+template <class Word>
+inline void notify_all(Word* word) noexcept {
   ONCE_COUNT_WAIT_CALL(wakes);
   word->notify_all();
 }
@@ -232,6 +298,16 @@ struct WaitOps<std::atomic> {
   }
   static void notify_all(WaitWord* word) noexcept { detail::notify_all(word); }
   static bool reached(const Deadline& deadline) noexcept { return detail::reached(deadline); }
+  /// A step of a spin on a lock word (SetOnce's list lock).
+  static void spin_pause(int step) noexcept { detail::spin_pause(step); }
+
+  // The same on a pointer-sized word (SetOnce's list word): a sleeper wakes
+  // when notified, or at once if the word's low 32 bits no longer match.
+  static void wait(const ListWord& word, std::uintptr_t expected) noexcept { detail::wait(word, expected); }
+  static void wait_until(const ListWord& word, std::uintptr_t expected, const Deadline& deadline) noexcept {
+    detail::wait_until(word, expected, deadline);
+  }
+  static void notify_all(ListWord* word) noexcept { detail::notify_all(word); }
 };
 
 }  // namespace detail

@@ -1,0 +1,401 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// Coroutines in SetOnce's waiter list: the awaiters of `co_await cell`,
+// `async_wait(...)`, `claim(...)` and `get_or_init(...)`, whose nodes live in
+// the coroutine frame, and the Claim that `claim()` yields.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "config.hpp"
+#include "stop_token.hpp"
+#include "storage.hpp"
+#include "waiter_list.hpp"
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+/// The "executor" of a plain co_await: resumes on the thread that completes
+/// the wait.
+struct ResumeInline {
+  void operator()(std::coroutine_handle<> handle) const { handle.resume(); }
+};
+
+template <class Executor>
+concept set_once_executor = std::is_object_v<Executor> && std::is_move_constructible_v<Executor> &&
+    std::is_invocable_v<Executor&, std::coroutine_handle<>> && !stop_token_like<Executor>;
+
+/// Resumes `handle` through `executor`, moved out of the awaiter first: the
+/// executor may resume the coroutine before returning, and the coroutine then
+/// destroys the awaiter the executor was part of.
+template <class Executor>
+void resume_through(Executor& executor, std::coroutine_handle<> handle) noexcept {
+  if constexpr (std::is_same_v<Executor, ResumeInline>) {
+    handle.resume();
+  } else {
+    Executor local(std::move(executor));
+    local(handle);
+  }
+}
+
+/// No stop token: the awaiters' default.
+struct NoStopToken {
+  static constexpr bool stop_requested() noexcept { return false; }
+  static constexpr bool stop_possible() noexcept { return false; }
+};
+
+/// Where a SetOnce's value lives: T* for SetOnce<T> (const T* through a const
+/// cell), nothing for SetOnce<void>. Nothing is read before the wait ends.
+template <class T>
+struct ValueRef {
+  T* value;
+  T& get() const noexcept { return *value; }
+  T* pointer_if(bool set) const noexcept { return set ? value : nullptr; }
+};
+template <>
+struct ValueRef<void> {
+  void get() const noexcept {}
+  bool pointer_if(bool set) const noexcept { return set; }
+};
+
+/// What an awaiter waits for: the value (co_await, async_wait) or the claim.
+enum class AwaitMode : bool { kValue, kClaim };
+
+/// How the wait ended.
+enum class AwaitOutcome : std::uint8_t { kPending, kSet, kGranted, kCancelled };
+
+/// Room for a stop callback that is registered only once the node is queued.
+template <class Callback>
+union LateCallback {
+  LateCallback() noexcept {}
+  ~LateCallback() {}
+  Callback callback;
+};
+
+/// The node of one coroutine waiting on a SetOnce, and everything about its
+/// wait but what await_resume yields.
+///
+/// The node is queued by await_suspend and leaves the list in one of four ways:
+///  * a publish() takes it (outcome kSet) or a release_claim() hands it the
+///    claim (kGranted), and calls `wake`, which resumes the coroutine inline
+///    or through the executor;
+///  * the stop callback takes it back with dequeue() (kCancelled) and resumes
+///    it the same way;
+///  * the coroutine frame is destroyed while suspended: the destructor takes
+///    it back (from the list, or from the batch of the set() on this thread
+///    that is resuming waiters), and hands on a claim it was granted but had
+///    not yet received (its resumption was still queued in an executor).
+///
+/// Stoppable awaiters: the party that takes the node (publish, handover or
+/// stop callback) can arrive while await_suspend is still running (the stop
+/// callback runs inside its registration when stop was requested already; a
+/// set() on another thread can come at any moment). The two meet at
+/// `arrived_`: whichever arrives second goes on with the coroutine, by
+/// resuming it (the taker) or by not suspending (await_suspend returns false).
+template <class Executor, class Token, AwaitMode Mode, template <class> class Atom = std::atomic>
+class AwaiterNode : private BasicWaiterNode<Atom> {
+  using Node = BasicWaiterNode<Atom>;
+  using List = BasicWaiterList<Atom>;
+  static constexpr bool kStoppable = !std::is_same_v<Token, NoStopToken>;
+
+  struct OnStop {
+    AwaiterNode* self;
+    void operator()() const noexcept { self->cancel(); }
+  };
+  struct Empty {};
+  template <bool Stoppable, class = void>
+  struct CallbackFor {
+    using type = Empty;
+  };
+  template <class Unused>
+  struct CallbackFor<true, Unused> {
+    using type = stop_callback_t<Token, OnStop>;
+  };
+  using Callback = typename CallbackFor<kStoppable>::type;
+
+ public:
+  AwaiterNode(List& list, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
+      : list_(&list), executor_(std::move(executor)), token_(std::move(token)) {
+    this->wants_claim = Mode == AwaitMode::kClaim;
+    this->wake = &wake_coroutine;
+  }
+  AwaiterNode(const AwaiterNode&) = delete;
+  AwaiterNode& operator=(const AwaiterNode&) = delete;
+
+  ~AwaiterNode() {
+    if constexpr (kStoppable) {
+      // First: a stop callback running on another thread finishes (the
+      // callback's destructor waits for it) before the node is looked at.
+      if (registered_) on_stop_.callback.~Callback();
+    }
+    // Queued: take it back from the list, or else it sits in the batch of a
+    // set() that a coroutine this thread resumed is running (see unlink_from_batch).
+    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);
+    if (grant_pending_) list_->release_claim();  // granted, but never resumed to take it
+  }
+
+  bool await_ready() noexcept {
+    if (list_->is_set()) return finish(AwaitOutcome::kSet);
+    if (token_.stop_requested()) return finish(AwaitOutcome::kCancelled);  // the value wins if there
+    if constexpr (Mode == AwaitMode::kClaim) {
+      switch (list_->try_claim()) {
+        case ClaimResult::kSet:
+          return finish(AwaitOutcome::kSet);
+        case ClaimResult::kClaimed:
+          grant_pending_ = true;
+          return finish(AwaitOutcome::kGranted);
+        default:
+          break;
+      }
+    }
+    return false;
+  }
+
+  bool await_suspend(std::coroutine_handle<> handle) noexcept {
+    handle_ = handle;
+    switch (list_->enqueue(this)) {
+      case ClaimResult::kSet:
+        outcome_ = AwaitOutcome::kSet;
+        return false;
+      case ClaimResult::kClaimed:
+        grant_pending_ = true;
+        outcome_ = AwaitOutcome::kGranted;
+        return false;
+      default:
+        break;
+    }
+    if constexpr (kStoppable) {
+      if (token_.stop_possible()) {
+        ::new (static_cast<void*>(&on_stop_.callback)) Callback(token_, OnStop{this});
+        registered_ = true;
+      }
+      // Second to arrive: the taker is done and left the coroutine to us.
+      // First: the taker resumes it; nothing here touches the awaiter after.
+      return !arrive();
+    } else {
+      // From the enqueue on, a set() on another thread may resume the
+      // coroutine and destroy this awaiter: nothing here touches it after.
+      return true;
+    }
+  }
+
+ protected:
+  AwaitOutcome outcome() const noexcept { return outcome_; }
+  List& list() const noexcept { return *list_; }
+
+  /// For await_resume of a claim: the grant is the Claim's from now on.
+  bool take_grant() noexcept { return std::exchange(grant_pending_, false); }
+
+ private:
+  bool finish(AwaitOutcome outcome) noexcept {
+    outcome_ = outcome;
+    return true;
+  }
+
+  /// True for the second of the two parties (await_suspend and the taker).
+  bool arrive() noexcept {
+    // acq_rel pairs the two arrivals: the second sees what the first wrote
+    // (the taker's outcome, await_suspend's registration).
+    return arrived_.exchange(true, std::memory_order_acq_rel);
+  }
+
+  static bool wake_coroutine(Node* node, WakeReason reason) noexcept {
+    auto* const self = static_cast<AwaiterNode*>(node);
+    if (reason == WakeReason::kClaimGranted) {
+      self->grant_pending_ = true;
+      self->outcome_ = AwaitOutcome::kGranted;
+    } else {
+      self->outcome_ = AwaitOutcome::kSet;
+    }
+    self->go_on();
+    return false;
+  }
+
+  /// The stop callback: takes the node back unless a set() or handover has it.
+  void cancel() noexcept {
+    if (!list_->dequeue(this)) return;
+    outcome_ = AwaitOutcome::kCancelled;
+    go_on();
+  }
+
+  void go_on() noexcept {
+    if constexpr (kStoppable) {
+      if (!arrive()) return;  // await_suspend is still running: it goes on
+    }
+    resume_through(executor_, handle_);
+  }
+
+  List* list_;
+  std::coroutine_handle<> handle_;
+  [[no_unique_address]] Executor executor_;
+  [[no_unique_address]] Token token_;
+  AwaitOutcome outcome_ = AwaitOutcome::kPending;
+  bool grant_pending_ = false;
+  [[no_unique_address]] std::conditional_t<kStoppable, LateCallback<Callback>, Empty> on_stop_;
+  [[no_unique_address]] std::conditional_t<kStoppable, Atom<bool>, Empty> arrived_{};
+  bool registered_ = false;
+};
+
+// ---------------------------------------------------------------------------
+/// `co_await cell`, `async_wait(executor)`: T& (or nothing, for void).
+/// With a stop token: T* (bool for void), null if stop was requested first.
+template <class T, class Executor, class Token>
+class [[nodiscard]] ValueAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kValue> {
+  using Base = AwaiterNode<Executor, Token, AwaitMode::kValue>;
+
+ public:
+  ValueAwaiter(BasicWaiterList<>& list, ValueRef<T> value, Executor executor, Token token)
+      : Base(list, std::move(executor), std::move(token)), value_(value) {}
+
+  decltype(auto) await_resume() const noexcept {
+    if constexpr (std::is_same_v<Token, NoStopToken>) {
+      return value_.get();
+    } else {
+      return value_.pointer_if(this->outcome() == AwaitOutcome::kSet);
+    }
+  }
+
+ private:
+  [[no_unique_address]] ValueRef<T> value_;
+};
+
+/// The right to set a SetOnce's value, held by one coroutine at a time. See
+/// SetOnce::claim() for the contract.
+template <class T>
+class [[nodiscard]] SetOnceClaim {
+ public:
+  SetOnceClaim(SetOnceClaim&& other) noexcept
+      : list_(std::exchange(other.list_, nullptr)), storage_(other.storage_), cancelled_(other.cancelled_) {}
+  SetOnceClaim& operator=(SetOnceClaim&&) = delete;
+  ~SetOnceClaim() {
+    if (list_ != nullptr) list_->release_claim();  // hands the claim to the next claim waiter
+  }
+
+  /// True: this claim holds the right to set the value. False: the value is
+  /// there, or (a stop-token claim) stop was requested first.
+  explicit operator bool() const noexcept { return list_ != nullptr; }
+
+  /// False, with a stop-token claim() whose stop was requested first.
+  bool cancelled() const noexcept { return cancelled_; }
+
+  /// Stores `value` and releases every waiter; the claim is spent.
+  template <class U = T>
+  requires std::is_constructible_v<T, U> T& set(U&& value) { return emplace(std::forward<U>(value)); }
+
+  /// Constructs the value from `args` and releases every waiter. If the
+  /// constructor throws, the claim is still held (and handed on when dropped).
+  template <class... Args>
+  requires std::is_constructible_v<T, Args...> T& emplace(Args&&... args) {
+    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value(*storage_, std::forward<Args>(args)...);
+    std::exchange(list_, nullptr)->publish();
+    return value;
+  }
+
+  /// Constructs the value from `make()` (in place, even if T cannot move).
+  template <class Make>
+  T& set_from_call(Make& make) {
+    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value_from_call(*storage_, make);
+    std::exchange(list_, nullptr)->publish();
+    return value;
+  }
+
+ private:
+  template <class, class, class>
+  friend class ClaimAwaiter;
+
+  SetOnceClaim(BasicWaiterList<>* held, Storage<T>* storage, bool cancelled) noexcept
+      : list_(held), storage_(storage), cancelled_(cancelled) {}
+
+  BasicWaiterList<>* list_;  // null unless held
+  Storage<T>* storage_;
+  bool cancelled_;
+};
+
+template <>
+class [[nodiscard]] SetOnceClaim<void> {
+ public:
+  SetOnceClaim(SetOnceClaim&& other) noexcept
+      : list_(std::exchange(other.list_, nullptr)), cancelled_(other.cancelled_) {}
+  SetOnceClaim& operator=(SetOnceClaim&&) = delete;
+  ~SetOnceClaim() {
+    if (list_ != nullptr) list_->release_claim();
+  }
+
+  explicit operator bool() const noexcept { return list_ != nullptr; }
+  bool cancelled() const noexcept { return cancelled_; }
+
+  /// Sets the event and releases every waiter; the claim is spent.
+  void set() noexcept {
+    ONCE_ASSERT(list_ != nullptr, "Claim::set needs a held claim (test the claim first)");
+    std::exchange(list_, nullptr)->publish();
+  }
+
+ private:
+  template <class, class, class>
+  friend class ClaimAwaiter;
+
+  SetOnceClaim(BasicWaiterList<>* held, void*, bool cancelled) noexcept : list_(held), cancelled_(cancelled) {}
+
+  BasicWaiterList<>* list_;
+  bool cancelled_;
+};
+
+template <class T>
+using StorageFor = std::conditional_t<std::is_void_v<T>, void, Storage<std::conditional_t<std::is_void_v<T>, int, T>>>;
+
+/// `co_await cell.claim(...)`: a SetOnceClaim.
+template <class T, class Executor, class Token>
+class [[nodiscard]] ClaimAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kClaim> {
+  using Base = AwaiterNode<Executor, Token, AwaitMode::kClaim>;
+
+ public:
+  ClaimAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, Executor executor, Token token)
+      : Base(list, std::move(executor), std::move(token)), storage_(storage) {}
+
+  SetOnceClaim<T> await_resume() noexcept {
+    const bool held = this->take_grant();
+    return SetOnceClaim<T>(held ? &this->list() : nullptr, storage_, this->outcome() == AwaitOutcome::kCancelled);
+  }
+
+ private:
+  StorageFor<T>* storage_;
+};
+
+/// `co_await cell.get_or_init(f)`: runs `f` on the awaiting coroutine if it
+/// gets the claim, and yields the value.
+template <class T, class Executor, class F>
+class [[nodiscard]] GetOrInitAwaiter : public ClaimAwaiter<T, Executor, NoStopToken> {
+  using Base = ClaimAwaiter<T, Executor, NoStopToken>;
+
+ public:
+  GetOrInitAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, ValueRef<T> value, Executor executor, F f)
+      : Base(list, storage, std::move(executor), NoStopToken{}), value_(value), f_(std::move(f)) {}
+
+  decltype(auto) await_resume() {
+    SetOnceClaim<T> claim = Base::await_resume();
+    if (claim) {
+      // If `f` throws, `claim` hands the right on as the exception leaves.
+      if constexpr (std::is_void_v<T>) {
+        f_();
+        claim.set();
+      } else {
+        claim.set_from_call(f_);
+      }
+    }
+    return value_.get();
+  }
+
+ private:
+  [[no_unique_address]] ValueRef<T> value_;
+  [[no_unique_address]] F f_;
+};
+
+}  // namespace detail
+ONCE_NAMESPACE_END

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Mutation check of the model checker: each mutant below breaks the library
+# on purpose in a temporary copy of include/, the model tests are built
+# against that copy and run, and the run must report a failure. The script
+# fails if the unmutated code does not pass, if a mutant no longer applies
+# (the code it targets changed: update the mutant), or if any mutant survives.
+#
+#   tests/model/mutants.sh            all mutants
+#   tests/model/mutants.sh NAME...    only these
+#
+# Uses $CXX (default g++). Exhaustive passes only, to preemption bound 3
+# (--bound 3 --random 0): every mutant must be found deterministically, and
+# since the full run explores bounds 0, 1, 2, ... in turn, a mutant found
+# within bound 3 is found by the full run too. The unmutated code, the
+# control, runs the same way and must pass.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+CXX=${CXX:-g++}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# mutant NAME FILE SCENARIOS WHAT SED: FILE is under include/once and the
+# sed script must change it; SCENARIOS (a group of model_test's) must fail.
+names=() files=() groups=() whats=() exprs=()
+mutant() { names+=("$1"); files+=("$2"); groups+=("$3"); whats+=("$4"); exprs+=("$5"); }
+
+mutant notify_noop detail/once_state.hpp once_state \
+  'notify_all made a no-op: sleepers are never woken' \
+  's/Wait::notify_all(word);/static_cast<void>(word);/'
+mutant complete_no_notify detail/once_state.hpp once_state \
+  'complete() forgets to wake the sleepers' \
+  '/void complete() noexcept/,/^  }/s/Wait::notify_all(word);/static_cast<void>(word);/'
+mutant rollback_no_notify detail/once_state.hpp once_state \
+  'a failed initializer forgets to wake a sleeper to take over' \
+  '/void roll_back() noexcept/,/^  }/s/Wait::notify_all(word);/static_cast<void>(word);/'
+mutant waiters_never_set detail/once_state.hpp once_state \
+  'the WAITERS flag is never set before sleeping' \
+  's/compare_exchange_strong(state, state | kWaiters,/compare_exchange_strong(state, state,/; s/state |= kWaiters;/static_cast<void>(0);/'
+mutant read_acquire_relaxed detail/once_state.hpp once_state \
+  "the read path's acquire made relaxed" \
+  '/bool is_complete() const noexcept/,/^  }/s/memory_order_acquire/memory_order_relaxed/'
+mutant complete_release_relaxed detail/once_state.hpp once_state \
+  "complete()'s release made relaxed" \
+  's/exchange(kComplete, std::memory_order_release)/exchange(kComplete, std::memory_order_relaxed)/'
+mutant complete_touches_cell detail/once_state.hpp once_state \
+  'complete() reads the word again after completing it' \
+  '/void complete() noexcept/,/^  }/s/if ((old & kWaiters) != 0)/if (((old | word->load(std::memory_order_relaxed)) \& kWaiters) != 0)/'
+mutant shared_publish_relaxed detail/shared_slot.hpp once_shared \
+  "OnceShared's publishing CAS made relaxed" \
+  's/compare_exchange_strong(expected, \(.*\), std::memory_order_release, std::memory_order_relaxed)/compare_exchange_strong(expected, \1, std::memory_order_relaxed, std::memory_order_relaxed)/'
+mutant shared_get_relaxed detail/shared_slot.hpp once_shared \
+  "OnceShared::get()'s acquire made relaxed" \
+  '/T\* get() const noexcept/,/^  }/s/memory_order_acquire/memory_order_relaxed/'
+mutant claim_release_no_wake detail/waiter_list.hpp set_once \
+  'a claim released without waking the next claim waiter' \
+  's/static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));/static_cast<void>(heir);/'
+mutant awaiter_no_unlink detail/set_once_awaiters.hpp set_once \
+  'an awaiter destroyed while suspended (cancelled) does not unlink its node' \
+  '/~AwaiterNode()/,/^  }/s/if (list_->dequeue(this)) break;/break;/'
+mutant publish_no_notify detail/waiter_list.hpp set_once \
+  'set() does not wake the threads sleeping on the list word' \
+  's/if (threads_on_word) Wait::notify_all(word_address);/static_cast<void>(threads_on_word);/'
+mutant publish_relaxed detail/waiter_list.hpp set_once \
+  "set()'s publishing store made relaxed" \
+  's/word_address->store(kSet, std::memory_order_release);/word_address->store(kSet, std::memory_order_relaxed);/'
+mutant parker_no_notify detail/thread_parker.hpp set_once \
+  'waking a thread parked on its own word forgets the futex wake' \
+  's/if (old == kOnOwn) Wait::notify_all(state);/static_cast<void>(state);/'
+
+flags=(-std=c++20 -O2 -Wall -Wextra -Werror)
+sources=(once_state_model once_shared_model set_once_model)
+
+# The runner and the scheduler include no header a mutant changes (checked
+# below): built once. The scenarios are built against each copy of
+# include/, two at a time.
+shared_headers=(detail/wait.hpp detail/reentrancy.hpp detail/config.hpp)
+pids=()
+for tu in main scheduler; do
+  "$CXX" "${flags[@]}" -I"$root/include" -c "$root/tests/model/$tu.cpp" -o "$work/$tu.o" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+
+build() {  # build <include dir> <binary>
+  local tu pid objects=("$work/main.o" "$work/scheduler.o") pids=()
+  for tu in "${sources[@]}"; do
+    "$CXX" "${flags[@]}" -I"$1" -c "$root/tests/model/$tu.cpp" -o "$work/$tu.o" &
+    pids+=($!)
+    objects+=("$work/$tu.o")
+    if [ ${#pids[@]} -ge 2 ]; then
+      wait "${pids[0]}"
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  "$CXX" "${objects[@]}" -o "$2"
+}
+
+selected=("$@")
+wanted() {
+  [ ${#selected[@]} -eq 0 ] && return 0
+  local s
+  for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done
+  return 1
+}
+
+run_flags=(--bound 3 --random 0)
+
+echo "== unmutated: must pass"
+build "$root/include" "$work/model_test"
+if ! "$work/model_test" "${run_flags[@]}" > "$work/clean.log" 2>&1; then
+  cat "$work/clean.log"
+  echo "the unmutated code fails the model check"
+  exit 1
+fi
+grep '^ok' "$work/clean.log" | sed 's/^/   /'
+
+survivors=()
+for i in "${!names[@]}"; do
+  name=${names[$i]} file=${files[$i]} group=${groups[$i]} what=${whats[$i]} expr=${exprs[$i]}
+  wanted "$name" || continue
+  echo "== mutant $name: $what"
+  for header in "${shared_headers[@]}"; do
+    if [ "$file" = "$header" ]; then
+      echo "   $file is built into the runner once: a mutant there needs the script to rebuild it"
+      exit 1
+    fi
+  done
+  rm -rf "$work/include"
+  cp -r "$root/include" "$work/include"
+  sed -i -e "$expr" "$work/include/once/$file"
+  if diff -q "$root/include/once/$file" "$work/include/once/$file" > /dev/null; then
+    echo "   mutant $name no longer applies to include/once/$file: update it"
+    exit 1
+  fi
+  build "$work/include" "$work/mutant_test"
+  if "$work/mutant_test" "${run_flags[@]}" "$group" > "$work/mutant.log" 2>&1; then
+    echo "   SURVIVED: every scenario passed"
+    survivors+=("$name")
+  elif grep -q '^FAIL' "$work/mutant.log"; then
+    grep '^FAIL' "$work/mutant.log" | sed 's/^/   killed: /'
+  else
+    tail -5 "$work/mutant.log"
+    echo "   SURVIVED: the run ended without a finding"
+    survivors+=("$name")
+  fi
+done
+
+if [ ${#survivors[@]} -ne 0 ]; then
+  echo "surviving mutants: ${survivors[*]}"
+  exit 1
+fi
+echo "every mutant was killed"

@@ -1,0 +1,219 @@
+// Scenarios over the real OnceState (detail/once_state.hpp) and the cell core
+// that OnceLock is made of (detail/cell.hpp), on model atomics.
+#include <cstdint>
+#include <stdexcept>
+
+#include <once/detail/cell.hpp>
+#include <once/detail/once_state.hpp>
+
+#include "model.hpp"
+
+namespace {
+
+using State = once::detail::BasicOnceState<model::Atom>;
+using once::detail::Deadline;
+using once::detail::WaitClock;
+
+/// A value whose every access is race-checked: the cells under test hold it.
+class Value {
+ public:
+  explicit Value(int v) : v_(v) {}
+  Value(Value&& other) : v_(other.get()) {}
+  Value& operator=(Value&&) = delete;
+  ~Value() = default;
+  int get() const { return v_.read(); }
+
+ private:
+  model::Plain<int> v_;
+};
+
+/// OnceLock on model atomics: the shared cell core (get, get_or_init, set,
+/// ...) with OnceLock's waits, written as once_lock.hpp writes them.
+class Lock : public once::detail::Cell<Value, State> {
+ public:
+  Value* wait() {
+    if (!has_value()) state_.wait();
+    return value_ptr();
+  }
+  Value* wait_until(std::int64_t ns) {
+    if (has_value()) return value_ptr();
+    return state_.wait_until(Deadline{WaitClock::kSteady, ns}) ? value_ptr() : nullptr;
+  }
+};
+
+constexpr int kNone = -1;
+
+// ---------------------------------------------------------------------------
+/// N threads race get_or_init on an empty cell: exactly one initializer runs,
+/// and every thread reads the value it made.
+template <int N>
+class ContendedInit : public model::Execution {
+ public:
+  ContendedInit() { cell_.emplace(); }
+  int threads() const override { return N; }
+  void thread(int i) override {
+    Value& v = cell_->get_or_init([&] {
+      ++runs_;
+      winner_ = i;
+      return Value(10 * i);
+    });
+    seen_[i] = v.get();
+  }
+  void finish() override {
+    model::check(runs_ == 1, "exactly-once: the initializer ran other than once");
+    for (int i = 1; i <= N; ++i) model::check(seen_[i] == 10 * winner_, "a thread saw a value other than the one made");
+    model::check(cell_->get() != nullptr && cell_->get()->get() == 10 * winner_, "the cell does not hold the value");
+  }
+
+ private:
+  model::Box<Lock> cell_;
+  int runs_ = 0;
+  int winner_ = kNone;
+  int seen_[N + 1] = {};
+};
+
+// ---------------------------------------------------------------------------
+/// Thread 1's initializer throws; the others' succeed. Whoever runs first,
+/// the cell ends up holding exactly one successful value, thread 1 gets its
+/// exception only if its own initializer ran, and a waiter that slept
+/// through the failure takes over (or the run deadlocks).
+class ThrowingInit : public model::Execution {
+ public:
+  explicit ThrowingInit(int threads) : threads_(threads) { cell_.emplace(); }
+  int threads() const override { return threads_; }
+  void thread(int i) override {
+    try {
+      Value& v = cell_->get_or_init([&] {
+        ran_[i] = true;
+        if (i == 1) throw std::runtime_error("initializer failed");
+        ++successes_;
+        winner_ = i;
+        return Value(10 * i);
+      });
+      seen_[i] = v.get();
+    } catch (const std::runtime_error&) {
+      threw_[i] = true;
+    }
+  }
+  void finish() override {
+    model::check(successes_ == 1, "exactly-once: other than one initializer succeeded");
+    model::check(threw_[1] == ran_[1], "thread 1 got an exception although its initializer did not run, or none");
+    for (int i = 2; i <= threads_; ++i)
+      model::check(!threw_[i], "an exception reached a thread whose initializer did not throw");
+    for (int i = 1; i <= threads_; ++i) {
+      if (!threw_[i]) model::check(seen_[i] == 10 * winner_, "a thread saw a value other than the one made");
+    }
+  }
+
+ private:
+  model::Box<Lock> cell_;
+  int threads_;
+  int successes_ = 0;
+  int winner_ = kNone;
+  bool ran_[4] = {};
+  bool threw_[4] = {};
+  int seen_[4] = {};
+};
+
+// ---------------------------------------------------------------------------
+/// Two threads wait() while a third set()s: both wake and read the value.
+class WaitVsSet : public model::Execution {
+ public:
+  WaitVsSet() { cell_.emplace(); }
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 3) {
+      stored_ = cell_->set(Value(7));
+    } else {
+      seen_[i] = cell_->wait()->get();
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(seen_[1] == 7 && seen_[2] == 7, "a waiter saw a value other than the one set");
+  }
+
+ private:
+  model::Box<Lock> cell_;
+  bool stored_ = false;
+  int seen_[3] = {};
+};
+
+// ---------------------------------------------------------------------------
+/// A timed waiter and a plain waiter race a set(): the timed one either
+/// times out (nullptr, only once its deadline passed) or reads the value;
+/// the plain one always reads it. The deadline passing is the scheduler's
+/// choice at every check, and a timed sleep may time out at any step.
+class TimedWaitVsSet : public model::Execution {
+ public:
+  TimedWaitVsSet() { cell_.emplace(); }
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      const Value* v = cell_->wait_until(kDeadline);
+      timed_out_ = v == nullptr;
+      if (v != nullptr) seen_[1] = v->get();
+      if (timed_out_) model::check(model::deadline_passed(kDeadline), "a timed wait gave up before its deadline");
+    } else if (i == 2) {
+      seen_[2] = cell_->wait()->get();
+    } else {
+      stored_ = cell_->set(Value(7));
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(timed_out_ || seen_[1] == 7, "the timed waiter saw a value other than the one set");
+    model::check(seen_[2] == 7, "the waiter saw a value other than the one set");
+  }
+
+ private:
+  static constexpr std::int64_t kDeadline = 1'000'000;
+  model::Box<Lock> cell_;
+  bool stored_ = false;
+  bool timed_out_ = false;
+  int seen_[3] = {};
+};
+
+// ---------------------------------------------------------------------------
+/// A waiter destroys the cell as soon as its wait() returns, while the
+/// setting thread may still be inside complete(): the state machine must not
+/// touch the cell after the store that completes it (only the address goes
+/// to notify), and set() returns without touching it either.
+class WaiterDestroys : public model::Execution {
+ public:
+  WaiterDestroys() { cell_.emplace(); }
+  int threads() const override { return 2; }
+  void thread(int i) override {
+    if (i == 1) {
+      static_cast<void>(cell_->set(Value(7)));
+    } else {
+      seen_ = cell_->wait()->get();
+      cell_.destroy();
+    }
+  }
+  void finish() override { model::check(seen_ == 7, "the waiter saw a value other than the one set"); }
+
+ private:
+  model::Box<Lock> cell_;
+  int seen_ = 0;
+};
+
+const model::Register contended_2{{"once_state.contended_init_2", "2 threads race get_or_init", 20, 2000,
+                                   [] { return std::make_unique<ContendedInit<2>>(); }}};
+const model::Register contended_3{{"once_state.contended_init_3", "3 threads race get_or_init", 6, 2000,
+                                   [] { return std::make_unique<ContendedInit<3>>(); }}};
+const model::Register throwing_2{{"once_state.throwing_init_2",
+                                  "a throwing initializer, a waiter takes over (2 threads)", 20, 2000,
+                                  [] { return std::make_unique<ThrowingInit>(2); }}};
+const model::Register throwing_3{{"once_state.throwing_init_3",
+                                  "a throwing initializer, two waiters, one takes over (3 threads)", 5, 2000,
+                                  [] { return std::make_unique<ThrowingInit>(3); }}};
+const model::Register wait_vs_set{
+    {"once_state.wait_vs_set", "two wait() against one set()", 5, 2000, [] { return std::make_unique<WaitVsSet>(); }}};
+const model::Register timed_wait{{"once_state.timed_wait_vs_set", "wait_until and wait against set()", 5, 2000,
+                                  [] { return std::make_unique<TimedWaitVsSet>(); }}};
+const model::Register destroys{{"once_state.waiter_destroys_cell",
+                                "a waiter destroys the cell right after its wait() returns", 20, 2000,
+                                [] { return std::make_unique<WaiterDestroys>(); }}};
+
+}  // namespace

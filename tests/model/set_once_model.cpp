@@ -1,0 +1,368 @@
+// Scenarios over SetOnce's real waiter list (detail/waiter_list.hpp), thread
+// parker (detail/thread_parker.hpp) and coroutine awaiter node
+// (detail/set_once_awaiters.hpp: AwaiterNode) on model atomics. SetOnce's
+// own members, the value awaiter and the Claim are thin layers over these;
+// the ones used here are written as set_once.hpp and set_once_awaiters.hpp
+// write them. Coroutines are started by a logical thread and resumed by
+// whichever logical thread wakes them, inline, as `co_await cell` is.
+#include <coroutine>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include <once/detail/set_once_awaiters.hpp>
+#include <once/detail/storage.hpp>
+#include <once/detail/thread_parker.hpp>
+#include <once/detail/waiter_list.hpp>
+
+#include "model.hpp"
+
+namespace {
+
+using List = once::detail::BasicWaiterList<model::Atom>;
+using once::detail::AwaitMode;
+using once::detail::Deadline;
+using once::detail::NoStopToken;
+using once::detail::ResumeInline;
+using once::detail::WaitClock;
+
+class Value {
+ public:
+  explicit Value(int v) : v_(v) {}
+  Value(const Value&) = delete;
+  Value& operator=(const Value&) = delete;
+  ~Value() = default;
+  int get() const { return v_.read(); }
+
+ private:
+  model::Plain<int> v_;
+};
+
+/// SetOnce<Value> on model atomics: its list and storage, and the members the
+/// scenarios call, as set_once.hpp writes them.
+class Cell {
+ public:
+  Cell() = default;
+  Cell(const Cell&) = delete;
+  Cell& operator=(const Cell&) = delete;
+  ~Cell() {
+    if (list_.is_set()) once::detail::destroy_value(storage_);
+  }
+
+  bool has_value() const { return list_.is_set(); }
+  Value* value() const { return once::detail::value_address(storage_); }
+
+  bool set(int v) {
+    if (has_value()) return false;
+    auto construct = [&] { once::detail::construct_value(storage_, v); };
+    return once::detail::set_with(list_, construct);
+  }
+  /// A set() whose value's constructor throws.
+  bool set_throwing() {
+    if (has_value()) return false;
+    auto construct = [] { throw std::runtime_error("constructor failed"); };
+    return once::detail::set_with(list_, construct);
+  }
+  Value& wait() {
+    if (!has_value()) once::detail::wait_until_set(list_);
+    return *value();
+  }
+  Value* wait_until(std::int64_t ns) {
+    return has_value() || once::detail::wait_until_set(list_, Deadline{WaitClock::kSteady, ns}) ? value() : nullptr;
+  }
+
+  List& list() { return list_; }
+  once::detail::Storage<Value>& storage() { return storage_; }
+
+ private:
+  mutable List list_;
+  once::detail::Storage<Value> storage_;
+};
+
+/// `co_await cell`: ValueAwaiter<Value, ResumeInline, NoStopToken> on model atomics.
+class ValueAwaiter : public once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kValue, model::Atom> {
+  using Base = once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kValue, model::Atom>;
+
+ public:
+  explicit ValueAwaiter(Cell& cell) : Base(cell.list(), {}, {}), cell_(&cell) {}
+  Value& await_resume() const noexcept { return *cell_->value(); }
+
+ private:
+  Cell* cell_;
+};
+
+/// SetOnce<Value>::Claim on model atomics.
+class Claim {
+ public:
+  Claim(List* held, Cell* cell) noexcept : list_(held), cell_(cell) {}
+  Claim(Claim&& other) noexcept : list_(std::exchange(other.list_, nullptr)), cell_(other.cell_) {}
+  Claim& operator=(Claim&&) = delete;
+  ~Claim() {
+    if (list_ != nullptr) list_->release_claim();  // hands the claim to the next claim waiter
+  }
+  explicit operator bool() const noexcept { return list_ != nullptr; }
+  void set(int v) {
+    once::detail::construct_value(cell_->storage(), v);
+    std::exchange(list_, nullptr)->publish();
+  }
+
+ private:
+  List* list_;
+  Cell* cell_;
+};
+
+/// `co_await cell.claim()`: ClaimAwaiter<Value, ResumeInline, NoStopToken> on model atomics.
+class ClaimAwaiter : public once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kClaim, model::Atom> {
+  using Base = once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kClaim, model::Atom>;
+
+ public:
+  explicit ClaimAwaiter(Cell& cell) : Base(cell.list(), {}, {}), cell_(&cell) {}
+  Claim await_resume() noexcept { return Claim(this->take_grant() ? &this->list() : nullptr, cell_); }
+
+ private:
+  Cell* cell_;
+};
+
+// ---------------------------------------------------------------------------
+/// Coroutine frames that outlive their destruction until the execution ends
+/// (and are poisoned meanwhile by their awaiters' model atomics): a list
+/// that still points into a destroyed frame is reported, not a crash.
+std::vector<void*> frames;
+
+void release_frames() {
+  for (void* frame : frames) std::free(frame);
+  frames.clear();
+}
+
+/// A coroutine that starts at once and stays suspended at its end until
+/// destroyed.
+struct Task {
+  struct promise_type {
+    static void* operator new(std::size_t size) {
+      void* frame = std::malloc(size);
+      if (frame == nullptr) std::abort();
+      frames.push_back(frame);
+      return frame;
+    }
+    static void operator delete(void*) noexcept {}  // released by release_frames()
+    Task get_return_object() { return Task{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { model::fail("a coroutine ended with an exception"); }
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+/// What a coroutine waiter saw.
+struct Outcome {
+  bool done = false;
+  int seen = -1;
+};
+
+Task await_value(Cell& cell, Outcome& out) {
+  const Value& v = co_await ValueAwaiter(cell);
+  out.seen = v.get();
+  out.done = true;
+}
+
+/// The asynchronous initializer: takes the claim and sets `v`, or, when
+/// `v` is 0, drops the claim unused (an initializer that failed).
+Task claim_and_set(Cell& cell, int v, Outcome& out) {
+  Claim claim = co_await ClaimAwaiter(cell);
+  const bool held = static_cast<bool>(claim);
+  if (held && v != 0) claim.set(v);
+  out.seen = held ? v : 0;
+  out.done = true;
+}
+
+/// Base of the SetOnce executions: the cell and the coroutine frames.
+class CellExecution : public model::Execution {
+ public:
+  CellExecution() {
+    release_frames();
+    cell_.emplace();
+  }
+  ~CellExecution() override {
+    for (Task& task : tasks_) task.handle.destroy();
+  }
+
+ protected:
+  void start(Task task) { tasks_.push_back(task); }
+  void check_no_coroutine_waiters() {
+    model::check(!cell_->list().has_coroutine_waiters(), "a coroutine is still queued on the cell");
+  }
+
+  model::Box<Cell> cell_;
+  std::vector<Task> tasks_;
+};
+
+constexpr int kNone = -1;
+
+// ---------------------------------------------------------------------------
+/// A thread's wait() and a coroutine's co_await against a set(): both get
+/// the value; the coroutine is resumed exactly once, inline.
+class SetVsWaiters : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      seen_ = cell_->wait().get();
+    } else if (i == 2) {
+      start(await_value(*cell_, coroutine_));
+    } else {
+      stored_ = cell_->set(7);
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(seen_ == 7, "wait() returned a value other than the one set");
+    model::check(coroutine_.done, "lost wake-up: a coroutine waiter was never resumed");
+    model::check(coroutine_.seen == 7, "a coroutine waiter saw a value other than the one set");
+    check_no_coroutine_waiters();
+  }
+
+ private:
+  bool stored_ = false;
+  int seen_ = kNone;
+  Outcome coroutine_;
+};
+
+// ---------------------------------------------------------------------------
+/// A timed wait and a wait() against a set(): the timed one returns the
+/// value or, only after its deadline, nullptr, and leaves no node behind.
+class TimedWaitVsSet : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      const Value* v = cell_->wait_until(kDeadline);
+      timed_out_ = v == nullptr;
+      if (v != nullptr) seen_[1] = v->get();
+      if (timed_out_) model::check(model::deadline_passed(kDeadline), "a timed wait gave up before its deadline");
+    } else if (i == 2) {
+      seen_[2] = cell_->wait().get();
+    } else {
+      stored_ = cell_->set(7);
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(timed_out_ || seen_[1] == 7, "the timed waiter saw a value other than the one set");
+    model::check(seen_[2] == 7, "wait() returned a value other than the one set");
+  }
+
+ private:
+  static constexpr std::int64_t kDeadline = 1'000'000;
+  bool stored_ = false;
+  bool timed_out_ = false;
+  int seen_[3] = {kNone, kNone, kNone};
+};
+
+// ---------------------------------------------------------------------------
+/// Two threads set(): the first one's constructor throws; the claim passes
+/// to the other, which stores; a waiting thread sees its value.
+class ThrowingSetter : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      try {
+        returned_ = cell_->set_throwing() ? 1 : 0;
+      } catch (const std::runtime_error&) {
+        threw_ = true;
+      }
+    } else if (i == 2) {
+      stored_ = cell_->set(2);
+    } else {
+      seen_ = cell_->wait().get();
+    }
+  }
+  void finish() override {
+    model::check(stored_, "the claim was not handed to the second setter after the first one threw");
+    model::check(threw_ != (returned_ == 0), "a set() whose constructor threw returned instead, or vice versa");
+    model::check(seen_ == 2, "wait() returned a value other than the one set");
+  }
+
+ private:
+  bool stored_ = false;
+  bool threw_ = false;
+  int returned_ = kNone;
+  int seen_ = kNone;
+};
+
+// ---------------------------------------------------------------------------
+/// Three coroutines claim(); thread 1's drops its claim unused (a failed
+/// asynchronous initializer), threads 2 and 3 set their value. Whoever holds
+/// the claim, it ends in exactly one value, every claim waiter is resumed
+/// once, and a thread waiting with wait() meanwhile gets the value.
+class ClaimHandover : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    start(claim_and_set(*cell_, i == 1 ? 0 : 10 * i, coroutine_[i]));
+    if (i == 1) seen_ = cell_->wait().get();
+  }
+  void finish() override {
+    for (int i = 1; i <= 3; ++i) model::check(coroutine_[i].done, "lost wake-up: a claim waiter was never resumed");
+    const int setters = (coroutine_[2].seen != 0 ? 1 : 0) + (coroutine_[3].seen != 0 ? 1 : 0);
+    model::check(setters == 1, "other than one claim set the value");
+    const int value = coroutine_[2].seen != 0 ? 20 : 30;
+    model::check(seen_ == value && cell_->value()->get() == value, "wait() saw a value other than the one set");
+    check_no_coroutine_waiters();
+  }
+
+ private:
+  Outcome coroutine_[4];
+  int seen_ = kNone;
+};
+
+// ---------------------------------------------------------------------------
+/// Thread 1 destroys its coroutine while the coroutine is suspended on the
+/// cell (the way task libraries cancel), while thread 2's coroutine enqueues;
+/// then thread 3 sets. The destroyed waiter's node must be off the list (the
+/// frame is poisoned), the other is resumed with the value.
+class DestroyWhileSuspended : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      const Task mine = await_value(*cell_, coroutine_[1]);
+      mine.handle.destroy();
+      destroyed_.store(1, std::memory_order_release);  // pairs with thread 3's acquire
+    } else if (i == 2) {
+      start(await_value(*cell_, coroutine_[2]));
+    } else {
+      while (destroyed_.load(std::memory_order_acquire) == 0) model::yield();
+      stored_ = cell_->set(7);
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(!coroutine_[1].done, "a destroyed coroutine was resumed");
+    model::check(coroutine_[2].done && coroutine_[2].seen == 7, "lost wake-up: a coroutine waiter was not resumed");
+    check_no_coroutine_waiters();
+  }
+
+ private:
+  model::Atom<int> destroyed_{0};
+  bool stored_ = false;
+  Outcome coroutine_[3];
+};
+
+const model::Register set_vs_waiters{{"set_once.set_vs_waiters", "a thread's wait() and a co_await against set()", 4,
+                                      2000, [] { return std::make_unique<SetVsWaiters>(); }}};
+const model::Register timed{{"set_once.timed_wait_vs_set", "wait_until and wait against set()", 3, 2000,
+                             [] { return std::make_unique<TimedWaitVsSet>(); }}};
+const model::Register throwing{{"set_once.throwing_setter", "a throwing set() hands the claim to another set()", 4,
+                                2000, [] { return std::make_unique<ThrowingSetter>(); }}};
+const model::Register handover{{"set_once.claim_handover",
+                                "three claim() coroutines, one drops its claim; a thread waits", 4, 2000,
+                                [] { return std::make_unique<ClaimHandover>(); }}};
+const model::Register destroy{{"set_once.destroy_while_suspended",
+                               "a suspended coroutine destroyed while another enqueues, then set()", 4, 2000,
+                               [] { return std::make_unique<DestroyWhileSuspended>(); }}};
+
+}  // namespace
