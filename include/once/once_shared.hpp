@@ -2,13 +2,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <chrono>
 #include <concepts>
 #include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
 
+#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/shared_slot.hpp"

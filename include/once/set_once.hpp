@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "detail/cell.hpp"
+#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/set_once_awaiters.hpp"

@@ -33,10 +33,47 @@
 
 // ---- once/call_once.hpp ------------------------------------------------------
 
-#include <chrono>
 #include <type_traits>
 #include <utility>
 
+// ---- once/detail/chrono.hpp --------------------------------------------------
+//
+// The part of <chrono> that timed waits need, without the rest: durations,
+// time points, duration_cast / ceil, steady_clock and system_clock.
+//
+// In C++20 the full <chrono> also brings calendars, time zones and
+// formatting (libstdc++ 12: <sstream>, <vector>, shared_ptr), which a
+// translation unit that only holds a OnceLock would pay for. The standard
+// libraries keep the clock core in internal headers of their own; on the
+// releases listed here this header includes those instead:
+//
+//   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
+//                        <thread> and <mutex>; holds the chrono literals too)
+//   libc++ 14 and 16     <__chrono/duration.h> (with the literals),
+//                        <__chrono/time_point.h>, <__chrono/steady_clock.h>,
+//                        <__chrono/system_clock.h>
+//
+// Everywhere else it is the full <chrono>: slower to compile, never
+// different. Where the light route applies, the include_weight test fails
+// if a public header pulls in the full <chrono> after all.
+
+#include <version>  // the standard library's identity and release, nothing else
+
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/chrono.h>)
+#include <bits/chrono.h>
+#define ONCE_LIGHT_CHRONO 1
+#elif defined(_LIBCPP_VERSION) && __has_include(<__chrono/steady_clock.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+// (_LIBCPP_VERSION is 14000 for libc++ 14.0, 160006 for 16.0.6.)
+#include <__chrono/duration.h>
+#include <__chrono/steady_clock.h>
+#include <__chrono/system_clock.h>
+#include <__chrono/time_point.h>
+#define ONCE_LIGHT_CHRONO 1
+#else
+#include <chrono>
+#define ONCE_LIGHT_CHRONO 0
+#endif
 // ---- once/detail/config.hpp --------------------------------------------------
 //
 // Configuration macros shared by every header: version, ABI namespace,
@@ -184,8 +221,15 @@ ONCE_NAMESPACE_END
 
 #include <climits>
 #else
-#include <chrono>
+#if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
+// POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
+#include <sched.h>
+#include <time.h>
+#define ONCE_POSIX_SLEEP 1
+#else
 #include <thread>
+#define ONCE_POSIX_SLEEP 0
+#endif
 #endif
 
 ONCE_NAMESPACE_BEGIN
@@ -255,7 +299,7 @@ inline void cpu_relax() noexcept {
 /// Gives the processor to another thread: for a spin that has gone on long
 /// enough that the thread it waits for was probably preempted.
 inline void yield_thread() noexcept {
-#if ONCE_FUTEX_WAIT
+#if ONCE_FUTEX_WAIT || ONCE_POSIX_SLEEP
   static_cast<void>(::sched_yield());
 #else
   std::this_thread::yield();
@@ -392,7 +436,16 @@ inline void wait_until(const Word& word, typename Word::value_type expected, con
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
     ONCE_COUNT_WAIT_CALL(sleeps);
-    std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
+    const nanoseconds nap = nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff;
+#if ONCE_POSIX_SLEEP
+    // nap is at most kMaxBackoff, so it fits tv_nsec. An interruption (EINTR)
+    // only ends this nap early: the loop re-checks the word and the clock.
+    ::timespec request{};
+    request.tv_nsec = static_cast<decltype(request.tv_nsec)>(nap.count());
+    static_cast<void>(::nanosleep(&request, nullptr));
+#else
+    std::this_thread::sleep_for(nap);
+#endif
     backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
   }
 }
@@ -509,51 +562,78 @@ bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&
 ONCE_NAMESPACE_END
 // ---- once/detail/invoke.hpp --------------------------------------------------
 //
-// INVOKE (std::invoke's rules) without <functional>, which costs more to
-// compile than the rest of call_once.hpp: callables, pointers to member
-// functions and to data members, on an object, a pointer (or anything
-// dereferenceable) or a std::reference_wrapper.
+// detail::invoke: std::invoke without <functional>. With libstdc++ 12 C++20's
+// <functional> is some 15,000 preprocessed lines (searchers, hash tables),
+// pulled into every translation unit for one function template. The rules are
+// short (the INVOKE of [func.require]):
+//
+//   invoke(f, args...)          f(args...)                for any other callable
+//   invoke(pmf, obj, args...)   (obj.*pmf)(args...)       obj: a C, or derived from C
+//                               (ref.get().*pmf)(...)     a std::reference_wrapper
+//                               ((*ptr).*pmf)(...)        anything else: a pointer,
+//                                                         a smart pointer
+//   invoke(pmd, obj)            obj.*pmd, and the same three cases
+//
+// Validity, result type and noexcept are those of std::invoke, taken from
+// <type_traits> (std::is_invocable, std::invoke_result, which the standard
+// library computes without <functional>).
+
+// std::reference_wrapper, from where the standard library defines it (as in
+// chrono.hpp: internal headers on the releases checked, else <functional>).
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/refwrap.h>)
+#include <bits/refwrap.h>
+#elif defined(_LIBCPP_VERSION) && __has_include(<__functional/reference_wrapper.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+#include <__functional/reference_wrapper.h>
+#else
+#include <functional>
+#endif
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-/// std::reference_wrapper<U>, recognised by its shape (a one-parameter
-/// template with `type` = U and `U& get()`), so <functional> is not needed.
 template <class T>
 inline constexpr bool kIsReferenceWrapper = false;
+template <class T>
+inline constexpr bool kIsReferenceWrapper<std::reference_wrapper<T>> = true;
 
-template <template <class> class Wrapper, class U>
-requires requires(const Wrapper<U>& wrapper) {
-  requires std::is_same_v<typename Wrapper<U>::type, U>;
-  requires std::is_same_v<decltype(wrapper.get()), U&>;
-}
-inline constexpr bool kIsReferenceWrapper<Wrapper<U>> = true;
+template <class MemberPointer>
+struct MemberClass;
+template <class M, class C>
+struct MemberClass<M C::*> {
+  using type = C;
+};
 
-/// The object a pointer to a member of `Class` applies to, given `t1`.
-template <class Class, class T1>
-constexpr decltype(auto) member_target(T1&& t1) noexcept {
-  using Object = std::remove_cvref_t<T1>;
-  if constexpr (std::is_base_of_v<Class, Object>) {
-    return std::forward<T1>(t1);
-  } else if constexpr (kIsReferenceWrapper<Object>) {
-    return t1.get();
+/// The object a pointer to a member of C applies to, given the first argument.
+template <class C, class T>
+constexpr decltype(auto) member_object(T&& t) {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (std::is_same_v<C, U> || std::is_base_of_v<C, U>) {
+    return std::forward<T>(t);
+  } else if constexpr (kIsReferenceWrapper<U>) {
+    return t.get();
   } else {
-    return *std::forward<T1>(t1);
+    return *std::forward<T>(t);
+  }
+}
+
+template <class Member, class T, class... Rest>
+constexpr decltype(auto) invoke_member(Member member, T&& t, Rest&&... rest) {
+  auto&& object = member_object<typename MemberClass<Member>::type>(std::forward<T>(t));
+  if constexpr (std::is_member_function_pointer_v<Member>) {
+    return (std::forward<decltype(object)>(object).*member)(std::forward<Rest>(rest)...);
+  } else {
+    static_assert(sizeof...(Rest) == 0);
+    return std::forward<decltype(object)>(object).*member;
   }
 }
 
 template <class F, class... Args>
-constexpr decltype(auto) invoke(F&& f, Args&&... args) {
-  using Callable = std::remove_cvref_t<F>;
-  if constexpr (std::is_member_function_pointer_v<Callable>) {
-    return [&]<class Class, class Member, class T1, class... Rest>(Member Class::*pointer, T1&& t1,
-                                                                   Rest&&... rest) -> decltype(auto) {
-      return (member_target<Class>(std::forward<T1>(t1)).*pointer)(std::forward<Rest>(rest)...);
-    }(f, std::forward<Args>(args)...);
-  } else if constexpr (std::is_member_object_pointer_v<Callable>) {
-    return [&]<class Class, class Member, class T1>(Member Class::*pointer, T1&& t1) -> decltype(auto) {
-      return (member_target<Class>(std::forward<T1>(t1)).*pointer);
-    }(f, std::forward<Args>(args)...);
+requires std::is_invocable_v<F, Args...>
+constexpr std::invoke_result_t<F, Args...> invoke(F&& f,
+                                                  Args&&... args) noexcept(std::is_nothrow_invocable_v<F, Args...>) {
+  if constexpr (std::is_member_pointer_v<std::remove_cvref_t<F>>) {
+    return invoke_member(f, std::forward<Args>(args)...);
   } else {
     return std::forward<F>(f)(std::forward<Args>(args)...);
   }
@@ -1049,7 +1129,6 @@ ONCE_NAMESPACE_END
 //     a user's own token types.
 
 #include <concepts>
-#include <version>
 
 // The declarations a std::stop_token overload needs, as the standard library
 // itself spells them (its own namespace macros), so they name the same

@@ -6,12 +6,12 @@
 // huge timeout never overflows into the past).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <ratio>
 #include <type_traits>
 
+#include "chrono.hpp"
 #include "config.hpp"
 #include "wait.hpp"
 

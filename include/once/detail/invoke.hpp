@@ -1,57 +1,85 @@
 // once: initialize-once primitives for C++20.
 // SPDX-License-Identifier: MIT
 //
-// INVOKE (std::invoke's rules) without <functional>, which costs more to
-// compile than the rest of call_once.hpp: callables, pointers to member
-// functions and to data members, on an object, a pointer (or anything
-// dereferenceable) or a std::reference_wrapper.
+// detail::invoke: std::invoke without <functional>. With libstdc++ 12 C++20's
+// <functional> is some 15,000 preprocessed lines (searchers, hash tables),
+// pulled into every translation unit for one function template. The rules are
+// short (the INVOKE of [func.require]):
+//
+//   invoke(f, args...)          f(args...)                for any other callable
+//   invoke(pmf, obj, args...)   (obj.*pmf)(args...)       obj: a C, or derived from C
+//                               (ref.get().*pmf)(...)     a std::reference_wrapper
+//                               ((*ptr).*pmf)(...)        anything else: a pointer,
+//                                                         a smart pointer
+//   invoke(pmd, obj)            obj.*pmd, and the same three cases
+//
+// Validity, result type and noexcept are those of std::invoke, taken from
+// <type_traits> (std::is_invocable, std::invoke_result, which the standard
+// library computes without <functional>).
 #pragma once
 
 #include <type_traits>
 #include <utility>
+#include <version>  // the standard library's identity and release, nothing else
+
+// std::reference_wrapper, from where the standard library defines it (as in
+// chrono.hpp: internal headers on the releases checked, else <functional>).
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/refwrap.h>)
+#include <bits/refwrap.h>
+#elif defined(_LIBCPP_VERSION) && __has_include(<__functional/reference_wrapper.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+#include <__functional/reference_wrapper.h>
+#else
+#include <functional>
+#endif
 
 #include "config.hpp"
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-/// std::reference_wrapper<U>, recognised by its shape (a one-parameter
-/// template with `type` = U and `U& get()`), so <functional> is not needed.
 template <class T>
 inline constexpr bool kIsReferenceWrapper = false;
+template <class T>
+inline constexpr bool kIsReferenceWrapper<std::reference_wrapper<T>> = true;
 
-template <template <class> class Wrapper, class U>
-requires requires(const Wrapper<U>& wrapper) {
-  requires std::is_same_v<typename Wrapper<U>::type, U>;
-  requires std::is_same_v<decltype(wrapper.get()), U&>;
-}
-inline constexpr bool kIsReferenceWrapper<Wrapper<U>> = true;
+template <class MemberPointer>
+struct MemberClass;
+template <class M, class C>
+struct MemberClass<M C::*> {
+  using type = C;
+};
 
-/// The object a pointer to a member of `Class` applies to, given `t1`.
-template <class Class, class T1>
-constexpr decltype(auto) member_target(T1&& t1) noexcept {
-  using Object = std::remove_cvref_t<T1>;
-  if constexpr (std::is_base_of_v<Class, Object>) {
-    return std::forward<T1>(t1);
-  } else if constexpr (kIsReferenceWrapper<Object>) {
-    return t1.get();
+/// The object a pointer to a member of C applies to, given the first argument.
+template <class C, class T>
+constexpr decltype(auto) member_object(T&& t) {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (std::is_same_v<C, U> || std::is_base_of_v<C, U>) {
+    return std::forward<T>(t);
+  } else if constexpr (kIsReferenceWrapper<U>) {
+    return t.get();
   } else {
-    return *std::forward<T1>(t1);
+    return *std::forward<T>(t);
+  }
+}
+
+template <class Member, class T, class... Rest>
+constexpr decltype(auto) invoke_member(Member member, T&& t, Rest&&... rest) {
+  auto&& object = member_object<typename MemberClass<Member>::type>(std::forward<T>(t));
+  if constexpr (std::is_member_function_pointer_v<Member>) {
+    return (std::forward<decltype(object)>(object).*member)(std::forward<Rest>(rest)...);
+  } else {
+    static_assert(sizeof...(Rest) == 0);
+    return std::forward<decltype(object)>(object).*member;
   }
 }
 
 template <class F, class... Args>
-constexpr decltype(auto) invoke(F&& f, Args&&... args) {
-  using Callable = std::remove_cvref_t<F>;
-  if constexpr (std::is_member_function_pointer_v<Callable>) {
-    return [&]<class Class, class Member, class T1, class... Rest>(Member Class::*pointer, T1&& t1,
-                                                                   Rest&&... rest) -> decltype(auto) {
-      return (member_target<Class>(std::forward<T1>(t1)).*pointer)(std::forward<Rest>(rest)...);
-    }(f, std::forward<Args>(args)...);
-  } else if constexpr (std::is_member_object_pointer_v<Callable>) {
-    return [&]<class Class, class Member, class T1>(Member Class::*pointer, T1&& t1) -> decltype(auto) {
-      return (member_target<Class>(std::forward<T1>(t1)).*pointer);
-    }(f, std::forward<Args>(args)...);
+requires std::is_invocable_v<F, Args...>
+constexpr std::invoke_result_t<F, Args...> invoke(F&& f,
+                                                  Args&&... args) noexcept(std::is_nothrow_invocable_v<F, Args...>) {
+  if constexpr (std::is_member_pointer_v<std::remove_cvref_t<F>>) {
+    return invoke_member(f, std::forward<Args>(args)...);
   } else {
     return std::forward<F>(f)(std::forward<Args>(args)...);
   }

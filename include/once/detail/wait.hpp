@@ -38,8 +38,16 @@
 
 #include <climits>
 #else
-#include <chrono>
+#include "chrono.hpp"
+#if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
+// POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
+#include <sched.h>
+#include <time.h>
+#define ONCE_POSIX_SLEEP 1
+#else
 #include <thread>
+#define ONCE_POSIX_SLEEP 0
+#endif
 #endif
 
 ONCE_NAMESPACE_BEGIN
@@ -109,7 +117,7 @@ inline void cpu_relax() noexcept {
 /// Gives the processor to another thread: for a spin that has gone on long
 /// enough that the thread it waits for was probably preempted.
 inline void yield_thread() noexcept {
-#if ONCE_FUTEX_WAIT
+#if ONCE_FUTEX_WAIT || ONCE_POSIX_SLEEP
   static_cast<void>(::sched_yield());
 #else
   std::this_thread::yield();
@@ -246,7 +254,16 @@ inline void wait_until(const Word& word, typename Word::value_type expected, con
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
     ONCE_COUNT_WAIT_CALL(sleeps);
-    std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
+    const nanoseconds nap = nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff;
+#if ONCE_POSIX_SLEEP
+    // nap is at most kMaxBackoff, so it fits tv_nsec. An interruption (EINTR)
+    // only ends this nap early: the loop re-checks the word and the clock.
+    ::timespec request{};
+    request.tv_nsec = static_cast<decltype(request.tv_nsec)>(nap.count());
+    static_cast<void>(::nanosleep(&request, nullptr));
+#else
+    std::this_thread::sleep_for(nap);
+#endif
     backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
   }
 }

@@ -1,0 +1,40 @@
+// once: initialize-once primitives for C++20.
+// SPDX-License-Identifier: MIT
+//
+// The part of <chrono> that timed waits need, without the rest: durations,
+// time points, duration_cast / ceil, steady_clock and system_clock.
+//
+// In C++20 the full <chrono> also brings calendars, time zones and
+// formatting (libstdc++ 12: <sstream>, <vector>, shared_ptr), which a
+// translation unit that only holds a OnceLock would pay for. The standard
+// libraries keep the clock core in internal headers of their own; on the
+// releases listed here this header includes those instead:
+//
+//   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
+//                        <thread> and <mutex>; holds the chrono literals too)
+//   libc++ 14 and 16     <__chrono/duration.h> (with the literals),
+//                        <__chrono/time_point.h>, <__chrono/steady_clock.h>,
+//                        <__chrono/system_clock.h>
+//
+// Everywhere else it is the full <chrono>: slower to compile, never
+// different. Where the light route applies, the include_weight test fails
+// if a public header pulls in the full <chrono> after all.
+#pragma once
+
+#include <version>  // the standard library's identity and release, nothing else
+
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/chrono.h>)
+#include <bits/chrono.h>
+#define ONCE_LIGHT_CHRONO 1
+#elif defined(_LIBCPP_VERSION) && __has_include(<__chrono/steady_clock.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+// (_LIBCPP_VERSION is 14000 for libc++ 14.0, 160006 for 16.0.6.)
+#include <__chrono/duration.h>
+#include <__chrono/steady_clock.h>
+#include <__chrono/system_clock.h>
+#include <__chrono/time_point.h>
+#define ONCE_LIGHT_CHRONO 1
+#else
+#include <chrono>
+#define ONCE_LIGHT_CHRONO 0
+#endif

@@ -1,0 +1,113 @@
+# once: initialize-once primitives for C++20.
+# SPDX-License-Identifier: MIT
+#
+# The compile-time guard: no public header may pull in, directly or through
+# another header, a standard header its API does not need and that costs a
+# translation unit hundreds of milliseconds. Deterministic: it reads the
+# compiler's dependency list (-M), it times nothing. The figures behind the
+# list are in docs/benchmarks.md (scripts/compile_time.py).
+#
+#   thread, stop_token     <thread> for a yield, <stop_token> for overloads a
+#                          template on the token type provides (sched_yield,
+#                          the user's own include)
+#   functional             std::invoke has a lighter route
+#   chrono                 the full header: timed waits need only the clock
+#                          core, detail/chrono.hpp (checked only where that
+#                          header has a light route for this standard library)
+#   sstream locale format
+#                          what the full <chrono> brought with it
+#
+# A forbidden header that <atomic> or <optional> (which the API needs: the
+# state words, take() and get_or_try_init) pulls in with this toolchain is not
+# counted against the library: libc++ 14's <optional> brings <functional>.
+#
+# Run by CTest (label compile-time) as
+#   cmake -DCXX=<compiler> "-DFLAGS=<flags>" -DINCLUDE_DIR=<dir> -DWORK_DIR=<dir>
+#         "-DALLOWED=<header>=<std header>;..." -P include_weight.cmake
+# ALLOWED names known exceptions, each with its reason at the add_test call.
+
+cmake_minimum_required(VERSION 3.25)
+
+set(forbidden thread stop_token functional chrono sstream locale format)
+
+separate_arguments(flags UNIX_COMMAND "${FLAGS}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+
+# The dependency list of a translation unit holding `text`, as file names.
+function(dependencies text out)
+  string(MD5 stem "${text}")
+  set(source "${WORK_DIR}/${stem}.cpp")
+  file(WRITE "${source}" "${text}\n")
+  execute_process(COMMAND "${CXX}" ${flags} -std=c++20 "-I${INCLUDE_DIR}" -M "${source}"
+                  RESULT_VARIABLE result OUTPUT_VARIABLE deps ERROR_VARIABLE errors)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "include_weight: cannot compile '${text}':\n${errors}")
+  endif()
+  string(REPLACE "\\\n" " " deps "${deps}")
+  string(REGEX REPLACE "[ \t\r\n]+" ";" deps "${deps}")
+  set(${out} "${deps}" PARENT_SCOPE)
+endfunction()
+
+# The forbidden standard headers among `deps` (by file name: the full <chrono>
+# is .../chrono, its light core bits/chrono.h or __chrono/duration.h).
+function(forbidden_among deps out)
+  set(found)
+  foreach(dep IN LISTS deps)
+    get_filename_component(name "${dep}" NAME)
+    if(name IN_LIST forbidden AND NOT name IN_LIST found)
+      list(APPEND found "${name}")
+    endif()
+  endforeach()
+  set(${out} "${found}" PARENT_SCOPE)
+endfunction()
+
+# What the standard headers the API needs bring anyway.
+dependencies("#include <atomic>\n#include <optional>" atomic_deps)
+forbidden_among("${atomic_deps}" baseline)
+list(REMOVE_ITEM forbidden ${baseline})
+
+# Without a light chrono for this standard library, <chrono> is the fallback.
+set(probe "${WORK_DIR}/light_chrono.cpp")
+file(WRITE "${probe}" "#include <once/detail/chrono.hpp>\nstatic_assert(ONCE_LIGHT_CHRONO);\n")
+execute_process(COMMAND "${CXX}" ${flags} -std=c++20 "-I${INCLUDE_DIR}" -fsyntax-only "${probe}"
+                RESULT_VARIABLE light OUTPUT_QUIET ERROR_QUIET)
+if(NOT light EQUAL 0)
+  message(STATUS "include_weight: no light <chrono> route for this standard library; <chrono> allowed")
+  list(REMOVE_ITEM forbidden chrono)
+endif()
+message(STATUS "include_weight: forbidden: ${forbidden} (<atomic> and <optional> bring: ${baseline})")
+
+file(GLOB headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/once/*.hpp")
+list(SORT headers)
+set(failures)
+set(used_allowances)
+foreach(header IN LISTS headers)
+  dependencies("#include <${header}>" deps)
+  forbidden_among("${deps}" found)
+  foreach(name IN LISTS found)
+    if("${header}=${name}" IN_LIST ALLOWED)
+      message(STATUS "include_weight: ${header} includes <${name}> (a known exception)")
+      list(APPEND used_allowances "${header}=${name}")
+    else()
+      list(APPEND failures "${header} includes <${name}>")
+    endif()
+  endforeach()
+  list(LENGTH deps count)
+  message(STATUS "include_weight: ${header}: ${count} files")
+endforeach()
+
+# An exception nobody needs any more should go, so that it cannot hide a
+# regression later. (Not an error: an exception may apply to one standard
+# library only, such as <stop_token> where __cpp_lib_jthread is defined.)
+foreach(allowance IN LISTS ALLOWED)
+  if(NOT allowance IN_LIST used_allowances)
+    message(WARNING "include_weight: the exception ${allowance} was not needed with this toolchain")
+  endif()
+endforeach()
+
+if(failures)
+  list(JOIN failures "\n  " text)
+  message(FATAL_ERROR "include_weight: public headers pull in heavy standard headers their API does not need:\n"
+                      "  ${text}\nSee tests/include_weight.cmake and docs/design.md (compile time).")
+endif()
+message(STATUS "include_weight: every public header is clear")
