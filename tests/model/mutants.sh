@@ -56,7 +56,7 @@ mutant claim_release_no_wake detail/waiter_list.hpp set_once \
   's/static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));/static_cast<void>(heir);/'
 mutant awaiter_no_unlink detail/set_once_awaiters.hpp set_once \
   'an awaiter destroyed while suspended (cancelled) does not unlink its node' \
-  '/~AwaiterNode()/,/^  }/s/if (list_->dequeue(this)) break;/break;/'
+  '/~AwaiterNode()/,/^  }/s/if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);/static_cast<void>(list_);/'
 mutant publish_no_notify detail/waiter_list.hpp set_once \
   'set() does not wake the threads sleeping on the list word' \
   's/if (threads_on_word) Wait::notify_all(word_address);/static_cast<void>(threads_on_word);/'

@@ -16,6 +16,8 @@
 #include <once/detail/reentrancy.hpp>
 
 #include "model.hpp"
+// After model.hpp: instantiated for model::Atom below.
+#include <once/detail/waiter_list.hpp>
 #include "run.hpp"
 
 namespace model {
@@ -48,6 +50,7 @@ struct Thread {
   std::vector<std::int64_t> passed;  // deadlines known to have passed
   VClock clock{};
   once::detail::InitFrame* innermost = nullptr;
+  once::detail::WaiterBatch<model::Atom>* batches = nullptr;  // SetOnce: the set() calls this thread is inside
   EhGlobals eh{};
 };
 
@@ -126,10 +129,12 @@ int pick(Choice proposed) {
 
 void save_thread_state(Thread& t) noexcept {
   t.innermost = once::detail::innermost_init;
+  t.batches = once::detail::innermost_batch<model::Atom>;
   t.eh = *eh_globals();
 }
 void restore_thread_state(const Thread& t) noexcept {
   once::detail::innermost_init = t.innermost;
+  once::detail::innermost_batch<model::Atom> = t.batches;
   *eh_globals() = t.eh;
 }
 
