@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <once/lazy_lock.hpp>
+#include <once/once_cell.hpp>
 #include <once/once_lock.hpp>
 
 #include "board.hpp"
@@ -143,6 +144,11 @@ extern "C" void SysTick_Handler() {
 extern "C" void Software_IRQHandler() { read_table(software_irq_reads); }
 
 int main() {
+  // Part 0: a OnceCell, the main loop's alone (no interrupt touches it).
+  once::OnceCell<std::uint32_t> boot_id;
+  const std::uint32_t id = boot_id.get_or_init([] { return 0x4F4E4345u; });
+  check(boot_id.get_or_init([] { return 0u; }) == id && id == 0x4F4E4345u, "a OnceCell initializes once");
+
   board::enable_irq(board::kSoftwareIrq);
   board::start_systick(25'000);  // 1 kHz at the board's 25 MHz
   board::print("firmware: once on a Cortex-M3, no OS\n");
