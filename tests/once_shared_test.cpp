@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <latch>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -464,6 +465,131 @@ TEST_CASE("size: the pointer, the state word and a shared_ptr", "[once_shared][c
   STATIC_REQUIRE(sizeof(once::OnceShared<int>) == 4 * sizeof(void*));
   STATIC_REQUIRE(sizeof(once::OnceShared<const Config>) == 4 * sizeof(void*));
   STATIC_REQUIRE(std::is_nothrow_default_constructible_v<once::OnceShared<int>>);
+}
+
+// ---- Parity with OnceLock: has_value, waits, get_or_try_init, full construction ----
+
+TEST_CASE("has_value reports a complete slot", "[once_shared][parity]") {
+  once::OnceShared<int> slot;
+  CHECK_FALSE(slot.has_value());
+  CHECK(slot.store(std::make_shared<int>(1)));
+  CHECK(slot.has_value());
+  static_cast<void>(slot.take());
+  CHECK_FALSE(slot.has_value());
+}
+
+TEST_CASE("constructed full from a shared_ptr", "[once_shared][parity]") {
+  auto value = std::make_shared<Counted>(4);
+  const once::OnceShared<Counted> slot(value);
+  CHECK(slot.has_value());
+  CHECK(slot.get() == value.get());
+  CHECK(slot.load() == value);
+  CHECK(value.use_count() == 2);  // `value` and the slot
+  CHECK(&slot.wait() == value.get());
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::shared_ptr<int>, once::OnceShared<int>>);
+}
+
+TEST_CASE("get_or_try_init: an empty result leaves the slot empty", "[once_shared][parity]") {
+  once::OnceShared<int> slot;
+  int calls = 0;
+  auto decline = [&] {
+    ++calls;
+    return std::optional<std::shared_ptr<int>>();
+  };
+  CHECK(slot.get_or_try_init(decline) == nullptr);
+  CHECK_FALSE(slot.has_value());
+  CHECK(slot.get() == nullptr);
+  int* made = slot.get_or_try_init([&] {
+    ++calls;
+    return std::optional<std::shared_ptr<int>>(std::make_shared<int>(7));
+  });
+  REQUIRE(made != nullptr);
+  CHECK(*made == 7);
+  CHECK(slot.get() == made);
+  CHECK(slot.get_or_try_init(decline) == made);  // full: f is not called
+  CHECK(calls == 2);
+}
+
+#if ONCE_HAS_EXCEPTIONS
+TEST_CASE("null is never a value: the constructor and get_or_try_init", "[once_shared][parity][null]") {
+  CHECK_THROWS_AS(once::OnceShared<int>(std::shared_ptr<int>()), std::invalid_argument);
+  once::OnceShared<int> slot;
+  CHECK_THROWS_AS(slot.get_or_try_init([] { return std::optional<std::shared_ptr<int>>(std::shared_ptr<int>()); }),
+                  std::invalid_argument);
+  CHECK_FALSE(slot.has_value());
+  CHECK_THROWS_AS(slot.get_or_try_init([]() -> std::optional<std::shared_ptr<int>> { throw test::Boom(); }),
+                  test::Boom);
+  CHECK_FALSE(slot.has_value());
+  CHECK(*slot.get_or_try_init([] { return std::optional(std::make_shared<int>(1)); }) == 1);
+}
+
+TEST_CASE("wait inside the slot's own initializer throws", "[once_shared][parity][reentrancy]") {
+  once::OnceShared<int> slot;
+  bool threw = false;
+  slot.get_or_init([&] {
+    try {
+      slot.wait();
+    } catch (const once::recursive_init_error&) {
+      threw = true;
+    }
+    return std::make_shared<int>(1);
+  });
+  CHECK(threw);
+}
+#endif
+
+TEST_CASE("timed waits: nullptr on timeout, the value once set", "[once_shared][parity][timed]") {
+  once::OnceShared<int> slot;
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(slot.wait_for(20ms) == nullptr);
+  CHECK(std::chrono::steady_clock::now() - start >= 20ms);
+  CHECK(slot.wait_until(std::chrono::system_clock::now() + 5ms) == nullptr);
+  CHECK(slot.wait_until(std::chrono::steady_clock::now() - 1s) == nullptr);
+  auto value = std::make_shared<int>(3);
+  CHECK(slot.store(value));
+  CHECK(slot.wait_for(0s) == value.get());
+  CHECK(slot.wait_until(std::chrono::steady_clock::now()) == value.get());
+}
+
+TEST_CASE("waiters sleep until a store, a get_or_init or a get_or_try_init sets the slot",
+          "[once_shared][parity][blocking]") {
+  enum class How { kStore, kInit, kTryInit };
+  for (How how : {How::kStore, How::kInit, How::kTryInit}) {
+    once::OnceShared<int> slot;
+    constexpr int kWaiters = 3;
+    std::vector<std::atomic<int>> tids(kWaiters);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < kWaiters; ++i) {
+      waiters.emplace_back([&, i] {
+        tids[static_cast<std::size_t>(i)] = test::current_tid();
+        int* seen = nullptr;
+        if (i == 0) seen = &slot.wait();
+        if (i == 1) seen = slot.wait_for(1h);
+        if (i == 2) seen = slot.wait_until(std::chrono::system_clock::now() + 1h);
+        if (seen == nullptr || *seen != 42) wrong.fetch_add(1);
+      });
+    }
+    std::vector<int> waiter_tids;
+    for (auto& tid : tids) {
+      test::wait_for_condition([&] { return tid.load() != 0; });
+      waiter_tids.push_back(tid.load());
+    }
+    CHECK(test::eventually_all_asleep(waiter_tids));
+    switch (how) {
+      case How::kStore:
+        CHECK(slot.store(std::make_shared<int>(42)));
+        break;
+      case How::kInit:
+        CHECK(slot.get_or_init([] { return std::make_shared<int>(42); }) == 42);
+        break;
+      case How::kTryInit:
+        CHECK(*slot.get_or_try_init([] { return std::optional(std::make_shared<int>(42)); }) == 42);
+        break;
+    }
+    for (auto& waiter : waiters) waiter.join();
+    CHECK(wrong.load() == 0);
+  }
 }
 
 // ---- Threads, deterministic -------------------------------------------------------

@@ -4,6 +4,7 @@
 // Umbrella header: every public type of the library.
 #pragma once
 
+#include "call_once.hpp"
 #include "errors.hpp"
 #include "lazy_cell.hpp"
 #include "lazy_lock.hpp"

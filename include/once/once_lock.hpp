@@ -8,6 +8,7 @@
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/once_state.hpp"
+#include "detail/stop_wait.hpp"
 #include "detail/wait.hpp"
 #include "errors.hpp"
 
@@ -26,6 +27,7 @@ ONCE_NAMESPACE_BEGIN
 ///   copy and move                          as std::optional (exclusive access only)
 /// and its own blocking waits for a value some other thread sets:
 ///   wait(), wait_for(duration), wait_until(time_point)
+///   wait(stop_token)                      T*, nullptr if stop was requested first
 ///
 /// Concurrency. When several threads find the cell empty, exactly one runs
 /// its initializer; the others sleep (no spinning) until it finishes. All of
@@ -72,6 +74,19 @@ class OnceLock : private detail::Cell<T, detail::OnceState> {
   T& wait() { return *wait_impl(); }
   const T& wait() const { return *wait_impl(); }
 
+  /// As wait(), until the value comes (returned) or a stop is requested on
+  /// `token` first (nullptr); a request wakes the waiter at once. The value
+  /// wins when both happened. A std::stop_token works wherever <stop_token>
+  /// does (not on libc++ 14); other token types: detail/stop_wait.hpp.
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) {
+    return wait_impl(token);
+  }
+  template <detail::stop_token_like Token>
+  const T* wait(const Token& token) const {
+    return wait_impl(token);
+  }
+
   /// As wait(), giving up after `timeout` (measured on steady_clock): returns
   /// nullptr then. Never returns nullptr before the time has passed.
   template <class Rep, class Period>
@@ -99,6 +114,12 @@ class OnceLock : private detail::Cell<T, detail::OnceState> {
   T* wait_impl() const {
     if (!has_value()) this->state_.wait();
     return this->value_ptr();
+  }
+
+  template <class Token>
+  T* wait_impl(const Token& token) const {
+    if (has_value()) return this->value_ptr();
+    return detail::wait_unless_stopped(this->state_, token) ? this->value_ptr() : nullptr;
   }
 
   template <class Rep, class Period>

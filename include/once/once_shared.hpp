@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <atomic>
+#include <chrono>
 #include <concepts>
 #include <memory>
 #include <new>
@@ -10,8 +10,9 @@
 #include <utility>
 
 #include "detail/config.hpp"
-#include "detail/once_state.hpp"
-#include "detail/storage.hpp"
+#include "detail/deadline.hpp"
+#include "detail/shared_slot.hpp"
+#include "detail/stop_wait.hpp"
 #include "errors.hpp"
 
 ONCE_NAMESPACE_BEGIN
@@ -33,7 +34,15 @@ ONCE_NAMESPACE_BEGIN
 ///                               to one) if empty; exactly one f runs at a time, the other callers sleep
 ///   get_or_make_shared(args...) get_or_init with std::make_shared<T>(args...): one allocation for object and
 ///                               reference count; `args` are only used if this call makes the value
+///   get_or_try_init(f)          as get_or_init for an f that may decline: it returns an optional-like of a
+///                               shared_ptr (std::optional<std::shared_ptr<T>>); empty leaves the slot empty
+///                               and yields nullptr
+///   has_value()                 complete: as load() sees it (get() may see a winning store a moment earlier)
+///   wait(), wait_for(d), wait_until(tp)
+///                               block until some thread sets the slot: T&, or T* (nullptr on timeout)
+///   wait(stop_token)            as wait(), T*: nullptr if stop was requested first (prompt on request_stop)
 ///   take()                      the owning pointer, leaving the slot empty and settable again (exclusive access)
+///   OnceShared(p)               explicit; full from the start (null p throws std::invalid_argument, as store)
 ///
 /// get() or load()? get() is the read path: one load, nothing written, so
 /// readers on many cores do not contend on the reference count's cache line.
@@ -124,11 +133,18 @@ class OnceShared {
   /// Empty. A constant initializer: `constinit` works.
   constexpr OnceShared() noexcept = default;
 
+  /// Full from the start. Throws std::invalid_argument if `value.get()` is
+  /// null, as store does.
+  explicit OnceShared(std::shared_ptr<T> value) {
+    if (value == nullptr) detail::throw_invalid_argument("once: OnceShared: a null pointer is not a value");
+    slot_.set_exclusive(std::move(value));
+  }
+
   OnceShared(const OnceShared& other) noexcept : OnceShared() {
-    if (std::shared_ptr<T> value = other.load()) set_exclusive(std::move(value));
+    if (std::shared_ptr<T> value = other.load()) slot_.set_exclusive(std::move(value));
   }
   OnceShared(OnceShared&& other) noexcept : OnceShared() {
-    if (std::shared_ptr<T> value = other.take()) set_exclusive(std::move(value));
+    if (std::shared_ptr<T> value = other.take()) slot_.set_exclusive(std::move(value));
   }
   OnceShared& operator=(const OnceShared& other) noexcept {
     replace_exclusive(other.load());  // loaded first: self-assignment keeps the value
@@ -140,49 +156,43 @@ class OnceShared {
   }
 
   /// Releases the slot's reference, if it holds one.
-  ~OnceShared() {
-    ONCE_ASSERT(!state_.is_running(), "a OnceShared must not be destroyed while its initializer runs");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
-                "a OnceShared must not be destroyed while a store into it is still running");
-    if (state_.is_complete()) std::destroy_at(std::addressof(owner_.value_));
-  }
+  ~OnceShared() = default;
 
   /// The stored pointer, or nullptr while the slot is empty. One acquire
   /// load; no reference count is touched. Shallow const, as std::shared_ptr:
   /// a const slot gives a T*, OnceShared<const T> a const T*.
-  [[nodiscard]] ONCE_ALWAYS_INLINE T* get() const noexcept {
-    // Acquire pairs with the release of the publishing CAS (publish, or
-    // init_slow's commit): the object behind the pointer is fully visible.
-    return ptr_.load(std::memory_order_acquire);
-  }
+  [[nodiscard]] ONCE_ALWAYS_INLINE T* get() const noexcept { return slot_.get(); }
+
+  /// Whether the slot is set and complete (what load() and the waits see).
+  [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return slot_.is_complete(); }
 
   /// An owning copy of the stored pointer, or an empty shared_ptr while the
   /// slot is empty. Never blocks on an initializer; may wait out the few
   /// instructions a winning store needs to finish (see the class comment).
   [[nodiscard]] ONCE_ALWAYS_INLINE std::shared_ptr<T> load() const noexcept {
     // is_complete's acquire pairs with complete(), which follows the
-    // construction of owner_.
-    if (state_.is_complete()) [[likely]]
-      return owner_.value_;
-    return load_slow();
+    // construction of the owning reference.
+    if (slot_.is_complete()) [[likely]]
+      return slot_.completed_owner();
+    return slot_.load_slow();
   }
 
   /// Stores `value` if the slot is empty. Lock-free. Returns true if this
   /// call set the slot; false if it was already set, and then `value` is
   /// untouched (not copied from, not moved from). Throws
   /// std::invalid_argument if `value.get()` is null, whatever the slot holds.
-  bool store(const std::shared_ptr<T>& value) { return publish(value); }
-  bool store(std::shared_ptr<T>&& value) { return publish(std::move(value)); }
+  bool store(const std::shared_ptr<T>& value) { return slot_.publish(value); }
+  bool store(std::shared_ptr<T>&& value) { return slot_.publish(std::move(value)); }
 
   /// As above, for a shared_ptr<U> whose U* converts to T* (a derived class,
   /// or T = const U): converted only if this call wins, so a `store` that
   /// returns false leaves even a moved argument intact.
   template <class U>
   requires std::convertible_to<U*, T*>
-  bool store(const std::shared_ptr<U>& value) { return publish(value); }
+  bool store(const std::shared_ptr<U>& value) { return slot_.publish(value); }
   template <class U>
   requires std::convertible_to<U*, T*>
-  bool store(std::shared_ptr<U>&& value) { return publish(std::move(value)); }
+  bool store(std::shared_ptr<U>&& value) { return slot_.publish(std::move(value)); }
 
   /// The value, first setting the slot to `f()` if it is empty. `f` returns
   /// a std::shared_ptr<T> (or anything that converts to one: shared_ptr<U>,
@@ -194,13 +204,27 @@ class OnceShared {
   template <class F>
   requires std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>> ONCE_ALWAYS_INLINE T&
   get_or_init(F&& f) {
-    // The state word rather than ptr_: returning only once complete is what
-    // lets the caller destroy the slot right after (see the class comment).
-    // Relaxed ptr_: is_complete's acquire pairs with complete(), which the
-    // winner issues after its publishing CAS.
-    if (state_.is_complete()) [[likely]]
-      return *ptr_.load(std::memory_order_relaxed);
-    return init_slow(std::forward<F>(f));
+    // The state word rather than the pointer: returning only once complete
+    // is what lets the caller destroy the slot right after (class comment).
+    if (slot_.is_complete()) [[likely]]
+      return *slot_.completed_pointer();
+    return *slot_.template initialize<false>(std::forward<F>(f));
+  }
+
+  /// As get_or_init, for an `f` that may decline: `f` returns an
+  /// optional-like of a shared_ptr (std::optional<std::shared_ptr<T>>: tests
+  /// as bool, `*result` converts to std::shared_ptr<T>). Empty: the slot
+  /// stays empty and this returns nullptr (a later call may try again). An
+  /// engaged result holding null throws std::invalid_argument, as get_or_init.
+  template <class F>
+  requires std::invocable<F> && requires(std::invoke_result_t<F> result) {
+    static_cast<bool>(result);
+    { *std::move(result) } -> std::convertible_to<std::shared_ptr<T>>;
+  }
+  T* get_or_try_init(F&& f) {
+    if (slot_.is_complete()) [[likely]]
+      return slot_.completed_pointer();
+    return slot_.template initialize<true>(std::forward<F>(f));
   }
 
   /// get_or_init with `std::make_shared<T>(std::forward<Args>(args)...)`: the
@@ -208,138 +232,60 @@ class OnceShared {
   /// used only if this call makes the value; otherwise they are untouched.
   template <class... Args>
   requires std::constructible_from<std::remove_cv_t<T>, Args...> T& get_or_make_shared(Args&&... args) {
-    if (state_.is_complete()) [[likely]]
-      return *ptr_.load(std::memory_order_relaxed);  // as in get_or_init
-    return init_slow([&] { return std::make_shared<std::remove_cv_t<T>>(std::forward<Args>(args)...); });
+    if (slot_.is_complete()) [[likely]]
+      return *slot_.completed_pointer();
+    return *slot_.template initialize<false>(
+        [&] { return std::make_shared<std::remove_cv_t<T>>(std::forward<Args>(args)...); });
+  }
+
+  /// Blocks until some thread sets the slot, then returns the value. Throws
+  /// recursive_init_error if called from the slot's own initializer.
+  T& wait() const {
+    if (!slot_.is_complete()) slot_.state().wait();
+    return *slot_.completed_pointer();
+  }
+
+  /// As wait(), giving up after `timeout` (steady_clock): nullptr then.
+  template <class Rep, class Period>
+  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    return slot_.state().wait_until(detail::deadline_after(timeout)) ? slot_.completed_pointer() : nullptr;
+  }
+
+  /// As wait(), giving up once `deadline` has passed on `Clock`: nullptr then.
+  template <class Clock, class Duration>
+  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    const bool complete =
+        detail::until(deadline, [this](const detail::Deadline& d) { return slot_.state().wait_until(d); });
+    return complete ? slot_.completed_pointer() : nullptr;
+  }
+
+  /// As wait(), until the value comes (T*) or a stop is requested on `token`
+  /// first (nullptr). A std::stop_token works wherever <stop_token> does;
+  /// see detail/stop_wait.hpp for other token types.
+  template <detail::stop_token_like Token>
+  T* wait(const Token& token) const {
+    if (slot_.is_complete()) return slot_.completed_pointer();
+    return detail::wait_unless_stopped(slot_.state(), token) ? slot_.completed_pointer() : nullptr;
   }
 
   /// Moves the owning pointer out and leaves the slot empty, ready to be set
   /// again. Empty shared_ptr if the slot was empty.
   /// Exclusive access only: no other thread may use the slot meanwhile.
-  std::shared_ptr<T> take() noexcept {
-    ONCE_ASSERT(!state_.is_running(), "take() needs exclusive access, but the slot's initializer is running");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
-                "take() needs exclusive access, but a store into the slot is still running");
-    if (!state_.is_complete()) return {};
-    std::shared_ptr<T> taken = std::move(owner_.value_);
-    std::destroy_at(std::addressof(owner_.value_));
-    ptr_.store(nullptr, std::memory_order_relaxed);
-    state_.set_exclusive(false);
-    return taken;
-  }
+  std::shared_ptr<T> take() noexcept { return slot_.take(); }
 
   // ====================== End of public interface ======================
 
  private:
-  /// Whoever wins the CAS on ptr_ owns the rest of the publication: taking
-  /// its reference into owner_, then completing the state word.
-  template <class SharedPtr>
-  bool publish(SharedPtr&& value) {
-    T* const pointer = value.get();  // converts U* to T* exactly as the shared_ptr<T> constructor below does
-    if (pointer == nullptr) detail::throw_invalid_argument("once: OnceShared::store: a null pointer is not a value");
-    T* expected = nullptr;
-    // Success: release pairs with the acquire load in get() (and the other
-    // loads of ptr_ that hand out the pointer): the caller's writes to the
-    // object happen before any reader's use of it. Failure: nothing of ours
-    // is published, and the caller learns only "already set" (a get() it
-    // makes next acquires for itself), so relaxed.
-    if (!ptr_.compare_exchange_strong(expected, pointer, std::memory_order_release, std::memory_order_relaxed)) {
-      return false;
-    }
-    // Cannot throw (shared_ptr copy, move and conversion are noexcept), so
-    // the slot is never left published but incomplete.
-    ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::forward<SharedPtr>(value));
-    // Release (inside complete) pairs with the acquire in load() and in
-    // get_or_init: owner_ is constructed before anyone copies it. The last
-    // touch of *this: a waiter that sees it complete may destroy the slot.
-    state_.complete();
-    return true;
-  }
-
-  ONCE_COLD std::shared_ptr<T> load_slow() const noexcept {
-    // Relaxed: only whether some thread has published matters here; the
-    // reference itself is read after the acquire in the wait below.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr) return {};
-    // A winner is between its CAS and complete(), running no user code. It
-    // is never this thread: publish completes before returning, and an
-    // initializer on this thread publishes only after its f() returned. So
-    // even inside this slot's own initializer this wait cannot deadlock, and
-    // OnceState::wait()'s reentrancy check (which would throw out of this
-    // noexcept function) must not apply.
-    state_.wait_for_imminent_complete();
-    return owner_.value_;
-  }
-
-  template <class F>
-  ONCE_COLD T& init_slow(F&& f) {
-    T* made_here = nullptr;
-    auto init = [&]() -> bool {
-      // This thread holds the state word. A store may have published since
-      // the caller looked, or while an earlier initializer ran: then f must
-      // not run. Relaxed: declining reads nothing through the pointer.
-      if (ptr_.load(std::memory_order_relaxed) != nullptr) return false;
-      std::shared_ptr<T> made = std::forward<F>(f)();
-      if (made == nullptr) {
-        detail::throw_invalid_argument("once: OnceShared::get_or_init: the initializer returned null");
-      }
-      T* expected = nullptr;
-      // Orders as in publish(). On failure a store won while f ran: decline,
-      // and `made` is released on the way out.
-      if (!ptr_.compare_exchange_strong(expected, made.get(), std::memory_order_release, std::memory_order_relaxed)) {
-        return false;
-      }
-      made_here = made.get();
-      ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(made));
-      return true;  // the state word's Attempt completes the slot
-    };
-    // Skip claiming the word if a winner is already finishing.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr && state_.initialize(init)) {
-      return *made_here;  // not ptr_: after completing, this thread must not read *this again
-    }
-    // Another thread published: either it completed (initialize saw
-    // kComplete) or it is a store between its CAS and complete(), never on
-    // this thread (see load_slow). Waiting needs no reentrancy check.
-    state_.wait_for_imminent_complete();
-    // Relaxed: the wait's acquire pairs with complete(), issued after the CAS.
-    return *ptr_.load(std::memory_order_relaxed);
-  }
-
-  /// Exclusive access only: an empty slot takes `value` (non-null).
-  void set_exclusive(std::shared_ptr<T>&& value) noexcept {
-    T* const pointer = value.get();
-    ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(value));
-    ptr_.store(pointer, std::memory_order_relaxed);
-    state_.set_exclusive(true);
-  }
-
   /// Exclusive access only: the old value (released while the slot is
   /// empty, so its destructor sees it so), then `value` if non-null.
   void replace_exclusive(std::shared_ptr<T>&& value) noexcept {
     static_cast<void>(take());
-    if (value != nullptr) set_exclusive(std::move(value));
+    if (value != nullptr) slot_.set_exclusive(std::move(value));
   }
 
-  // The slot's states, as (ptr_, state_); W is the state word's waiters flag.
-  //
-  //   (null, kEmpty[+W])     empty
-  //   (null, kRunning[+W])   an initializer's f() runs; get_or_init callers sleep
-  //   (p, kEmpty|kRunning[+W])
-  //                          a store or initializer won the CAS with p and is
-  //                          constructing owner_: get() already returns p,
-  //                          load() and get_or_init wait for kComplete
-  //   (p, kComplete)         set: owner_ holds the reference, p == owner_.get()
-  //
-  //   empty/running --CAS ptr_ null->p (release)--> published --owner_, complete()--> set
-  //   running       --f throws or declines--------> empty (state rollback; ptr_ untouched)
-  //   set           --take / destruction, exclusive access--> empty
-  //
-  // A store may win while an initializer runs; complete() then replaces
-  // kRunning with kComplete, and the initializer's later rollback only clears
-  // kRunning, so the slot stays complete.
-
-  std::atomic<T*> ptr_{nullptr};  // the published pointer: get()'s one load
-  detail::OnceState state_;       // initializer exclusivity, and "owner_ constructed"
-  detail::Storage<std::shared_ptr<T>> owner_;
+  detail::SharedSlot<T> slot_;  // the publication protocol: see detail/shared_slot.hpp
 };
 
 static_assert(sizeof(OnceShared<int>) == 4 * sizeof(void*),

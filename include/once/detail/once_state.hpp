@@ -25,6 +25,10 @@ inline constexpr std::int32_t kEmpty = 0;
 inline constexpr std::int32_t kRunning = 1;  // an initializer holds the cell
 inline constexpr std::int32_t kWaiters = 2;  // a thread may sleep on the word: notify when it changes
 inline constexpr std::int32_t kComplete = 4;
+// The other 28 bits count stop requests that woke the word's sleepers (a
+// wrapping counter; only ever changed while the word is not kComplete).
+inline constexpr std::int32_t kWakeUnit = 8;
+inline constexpr std::int32_t kWakeCount = ~(kWakeUnit - 1) & 0x7fffffff;
 
 // ---------------------------------------------------------------------------
 /// The thread-safe once state: a 4-byte word, blocking through wait.hpp.
@@ -38,6 +42,8 @@ inline constexpr std::int32_t kComplete = 4;
 ///     kRunning[+W] --initializer throws or declines-------> kEmpty[+W]  (notify if W)
 ///     anything   --complete() from outside (OnceShared)---> kComplete   (notify if W)
 ///     kComplete  --reset / take, exclusive access only----> kEmpty
+///     not kComplete --a waiter gives up (timeout, stop)---> the same without W (notify if W)
+///     not kComplete --a stop request (wake_sleepers)------> the wake count + 1 (notify if W)
 ///
 /// The first successful initialization costs one CAS and one exchange, and no
 /// system call unless someone slept. A thread that finds the word held first
@@ -45,6 +51,19 @@ inline constexpr std::int32_t kComplete = 4;
 /// sleeps, so an initializer that is just finishing costs no system call on
 /// either side. After a failure every sleeper wakes; the first to claim the
 /// word runs its initializer and the others sleep again.
+///
+/// W means "someone may sleep": it is set by sleepers and cleared only by
+/// the transitions above, so a waiter that gives up must not leave it behind
+/// (the next completion would make a system call for nobody). It cannot tell
+/// whether others still sleep, so it clears W and wakes them all; they set W
+/// again before sleeping on. Giving up thus costs that waiter one wake call
+/// when W was set, and each other sleeper one spurious wake-up, and the
+/// first initialization with nobody waiting still makes no system call.
+///
+/// The wake count lets a stop request end a wait without polling: the stop
+/// callback bumps it (changing the word) and wakes the sleepers, so a waiter
+/// that checked its token just before the request either is woken or finds
+/// the word changed when the kernel re-checks it on the way to sleep.
 ///
 /// `Atom` is the atomic template the word is made of, and WaitOps<Atom> the
 /// wait layer it sleeps through: std::atomic and wait.hpp in every build but
@@ -101,9 +120,40 @@ class BasicOnceState {
     std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
     for (;;) {
       if (state == kComplete) return true;
-      if (Wait::reached(deadline)) return false;
+      if (Wait::reached(deadline)) return give_up(state);
       state = sleep_once(state, &deadline);
     }
+  }
+
+  /// As wait(), also returning (false) once `stop.stop_requested()`. The
+  /// caller has registered wake_sleepers() as the stop's callback, before
+  /// calling this, so that a request made while this thread sleeps wakes it.
+  template <class Stop>
+  ONCE_COLD bool wait_unless_stopped(const Stop& stop) const {
+    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    for (;;) {
+      if (state == kComplete) return true;  // complete and stopped both: the value wins
+      if (stop.stop_requested()) return give_up(state);
+      state = sleep_once(state, nullptr);
+    }
+  }
+
+  /// A stop request's callback: makes every sleeper's wait return, without
+  /// changing what the word means (it bumps the wake count). Does nothing
+  /// once complete.
+  void wake_sleepers() const noexcept {
+    Word* const word = &word_;
+    std::int32_t state = word->load(std::memory_order_relaxed);
+    std::int32_t bumped = 0;
+    do {
+      if (state == kComplete) return;
+      const auto next = static_cast<std::uint32_t>(state) + static_cast<std::uint32_t>(kWakeUnit);  // wraps
+      bumped = (state & ~kWakeCount) | (static_cast<std::int32_t>(next & 0x7fffffffU) & kWakeCount);
+      // Release pairs with the acquire reload in sleep_once (and the spin's):
+      // a waiter that sees the bumped word also sees its stop request, which
+      // happened before this callback ran.
+    } while (!word->compare_exchange_weak(state, bumped, std::memory_order_release, std::memory_order_relaxed));
+    if ((state & kWaiters) != 0) Wait::notify_all(word);
   }
 
   /// Marks the word complete and wakes every sleeper. The initializer's
@@ -163,6 +213,25 @@ class BasicOnceState {
         continue;  // lost the race or failed spuriously; `state` holds the fresh value
       }
       state = sleep_once(state, nullptr);
+    }
+  }
+
+  /// A waiter that stops waiting before completion: takes W off the word (it
+  /// may have set it itself) and, if it was there, wakes the sleepers so
+  /// those still waiting set it again. Returns whether the word turned out
+  /// complete after all.
+  bool give_up(std::int32_t state) const noexcept {
+    Word* const word = &word_;
+    for (;;) {
+      if (state == kComplete) return true;
+      if ((state & kWaiters) == 0) return false;
+      // W publishes nothing (see sleep_once). Acquire is for the failure
+      // case: a kComplete found there is reported, and the caller then reads
+      // the value (pairs with complete()).
+      if (word->compare_exchange_weak(state, state & ~kWaiters, std::memory_order_acquire, std::memory_order_acquire)) {
+        Wait::notify_all(word);
+        return false;
+      }
     }
   }
 

@@ -59,6 +59,20 @@ namespace detail {
 using WaitWord = std::atomic<std::int32_t>;
 static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 
+/// A test hook: with ONCE_COUNT_WAIT_CALLS defined (in a test program's only
+/// translation unit that includes the library), every sleep and every wake
+/// below, each one a system call on the futex backend, is counted here.
+#if defined(ONCE_COUNT_WAIT_CALLS)
+struct WaitCallCounts {
+  std::atomic<long> sleeps{0};
+  std::atomic<long> wakes{0};
+};
+inline WaitCallCounts wait_call_counts;
+#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, std::memory_order_relaxed)
+#else
+#define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
+#endif
+
 /// The two clocks a deadline can be kept on. Any other clock is mapped onto
 /// the steady one by `until` (deadline.hpp).
 enum class WaitClock : bool { kSteady, kSystem };
@@ -146,6 +160,7 @@ inline void futex_wait(const WaitWord& word, std::int32_t expected, int op, cons
   // The result is ignored on purpose: a wake-up, EAGAIN (the word had already
   // changed), EINTR and ETIMEDOUT all mean "re-check the word and the clock",
   // which every caller does.
+  ONCE_COUNT_WAIT_CALL(sleeps);
   static_cast<void>(
       ::syscall(kSysFutex, static_cast<const void*>(&word), op, expected, abs_time, nullptr, FUTEX_BITSET_MATCH_ANY));
 }
@@ -169,6 +184,7 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
 /// and never reads through it: the caller's object may already have been
 /// destroyed by a waiter that saw the new value before this call.
 inline void notify_all(WaitWord* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
   static_cast<void>(
       ::syscall(kSysFutex, static_cast<const void*>(word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0));
 }
@@ -204,6 +220,7 @@ inline void notify_all(WaitWord* word) noexcept {
 #else  // portable backend
 
 inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   word.wait(expected, std::memory_order_relaxed);
 }
 
@@ -214,6 +231,7 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
   while (word.load(std::memory_order_relaxed) == expected) {
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
+    ONCE_COUNT_WAIT_CALL(sleeps);
     std::this_thread::sleep_for(nanoseconds(remaining) < backoff ? nanoseconds(remaining) : backoff);
     backoff = backoff * 2 < kMaxBackoff ? backoff * 2 : kMaxBackoff;
   }
@@ -222,7 +240,10 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
 // Like std::atomic::notify_all, which it calls: libstdc++ and libc++ use only
 // the address here (to find the waiters), so the caller's object may already
 // be gone, as with the futex backend.
-inline void notify_all(WaitWord* word) noexcept { word->notify_all(); }
+inline void notify_all(WaitWord* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  word->notify_all();
+}
 
 #endif
 
