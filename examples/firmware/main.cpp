@@ -1,6 +1,7 @@
 // Bare-metal firmware for a Cortex-M3 (the MPS2 AN385 board, run under
 // qemu-system-arm): the library with no OS, no exceptions and no RTTI, its
-// cells shared between the main loop and interrupt handlers that race it.
+// cells (OnceCell, OnceLock, LazyLock, OnceFlag) shared between the main loop
+// and interrupt handlers that race it.
 //
 // What an interrupt handler may do with a cell, on one core:
 //  * read it: get(), has_value(), is_completed(): never waits;
@@ -13,6 +14,7 @@
 #include "once_platform.hpp"  // first: the library's hooks for this firmware
 
 #include <cstdint>
+#include <once/call_once.hpp>
 #include <once/lazy_lock.hpp>
 #include <once/once_cell.hpp>
 #include <once/once_lock.hpp>
@@ -133,15 +135,39 @@ void systick_initializes_next_cell() {
   });
 }
 
+// ---- Part 3: a OnceFlag, call_once from the main loop and a handler ---------
+// The "peripheral" is set up by whichever calls call_once first: the software
+// interrupt (unmasked) or the main loop (masked, as in part 2). SysTick only
+// asks is_completed() before using it.
+constinit once::OnceFlag peripheral_ready;
+volatile std::uint32_t peripheral_setups = 0;
+volatile std::uint32_t peripheral_set_up_by = 0;  // exception number of the context that did it
+volatile std::uint32_t systick_saw_ready = 0;
+volatile std::uint32_t systick_saw_not_ready = 0;
+volatile bool software_irq_sets_up = false;
+
+void set_up_peripheral() {
+  peripheral_setups = peripheral_setups + 1;
+  peripheral_set_up_by = board::active_exception();
+}
+
 }  // namespace
 
 extern "C" void SysTick_Handler() {
   ticks = ticks + 1;
   read_table(systick_reads);
   systick_initializes_next_cell();
+  if (peripheral_ready.is_completed()) {
+    systick_saw_ready = systick_saw_ready + 1;
+  } else {
+    systick_saw_not_ready = systick_saw_not_ready + 1;
+  }
 }
 
-extern "C" void Software_IRQHandler() { read_table(software_irq_reads); }
+extern "C" void Software_IRQHandler() {
+  read_table(software_irq_reads);
+  if (software_irq_sets_up) once::call_once(peripheral_ready, set_up_peripheral);
+}
 
 int main() {
   // Part 0: a OnceCell, the main loop's alone (no interrupt touches it).
@@ -205,6 +231,22 @@ int main() {
   check(by_main > 0 && by_handler > 0, "both sides won some cells (the race happened)");
   report("race: cells initialized by the main loop: ", by_main);
   report("race: cells initialized by SysTick: ", by_handler);
+
+  // Part 3. The software interrupt goes first (triggered from the main loop,
+  // it preempts at once); the main loop's call_once then finds it done.
+  board::start_systick(25'000);
+  wait_ticks(2);
+  software_irq_sets_up = true;
+  board::trigger_irq(board::kSoftwareIrq);
+  {
+    const board::InterruptsMasked masked;
+    once::call_once(peripheral_ready, set_up_peripheral);
+  }
+  wait_ticks(2);
+  board::stop_systick();
+  check(peripheral_setups == 1, "call_once ran the setup once");
+  check(peripheral_set_up_by == 16 + board::kSoftwareIrq, "the software interrupt ran it");
+  check(systick_saw_not_ready >= 2 && systick_saw_ready >= 1, "SysTick saw the flag unset, then set");
 
   board::print(failures == 0 ? "firmware: PASS\n" : "firmware: FAIL\n");
   return failures == 0 ? 0 : 1;

@@ -200,10 +200,12 @@ inline void spin_pause() noexcept {
 }
 
 inline void wait(const WaitWord& word, std::int32_t expected) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   while (word.load(std::memory_order_relaxed) == expected) spin_pause();
 }
 
 inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadline& deadline) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
   while (word.load(std::memory_order_relaxed) == expected && !reached(deadline)) spin_pause();
 }
 
@@ -211,6 +213,7 @@ inline void wait_until(const WaitWord& word, std::int32_t expected, const Deadli
 // wait for an event (WFE) that its wake hook signals (SEV). The word is not
 // read: the caller's object may already be gone, as with the futex backend.
 inline void notify_all(WaitWord* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
   static_cast<void>(word);
 #if defined(ONCE_SPIN_WAKE_HOOK)
   ONCE_SPIN_WAKE_HOOK();
