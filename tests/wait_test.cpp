@@ -13,7 +13,7 @@
 #include "catch.hpp"
 #include "threads.hpp"
 
-#if defined(__linux__)
+#if ONCE_FUTEX_WAIT
 #include <ctime>
 #endif
 
@@ -26,7 +26,7 @@ detail::Deadline deadline_after(detail::WaitClock clock, std::chrono::nanosecond
   return {clock, detail::now_ns(clock) + d.count()};
 }
 
-#if defined(__linux__)
+#if ONCE_FUTEX_WAIT
 std::chrono::nanoseconds thread_cpu_time() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
