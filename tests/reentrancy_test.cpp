@@ -2,7 +2,9 @@
 // of a deadlock (OnceLock) or a read of a value that does not exist (OnceCell),
 // and the cell survives it.
 #include <chrono>
+#include <latch>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include <once/once.hpp>
@@ -120,6 +122,67 @@ TEST_CASE("another thread waiting on the cell is not reentrancy", "[reentrancy]"
     return 1;
   });
   CHECK(from_other_thread == -1);
+}
+
+// The error's message names what the library can know. A OnceLock finds its
+// own thread's running initializer on a stack of frames, so reentrancy is
+// certain; a OnceCell sees only its state word, which looks the same when a
+// second thread uses the cell (a misuse), so its message names both.
+namespace {
+std::string reentrancy_message(auto& cell) {
+  std::string message;
+  cell.get_or_init([&] {
+    try {
+      cell.get_or_init([] { return 2; });
+    } catch (const recursive_init_error& error) {
+      message = error.what();
+    }
+    return 1;
+  });
+  return message;
+}
+}  // namespace
+
+TEST_CASE("a OnceLock's reentrancy error names reentrancy only", "[reentrancy][message]") {
+  once::OnceLock<int> lock;
+  const std::string message = reentrancy_message(lock);
+  CHECK(message.find("recursive initialization") != std::string::npos);
+  CHECK(message.find("needs the value of that same cell") != std::string::npos);
+  CHECK(message.find("another thread") == std::string::npos);
+}
+
+TEST_CASE("a OnceCell's reentrancy error names both reentrancy and another thread", "[reentrancy][message]") {
+  once::OnceCell<int> cell;
+  const std::string message = reentrancy_message(cell);
+  CHECK(message.find("recursive initialization") != std::string::npos);
+  CHECK(message.find("another thread is using the cell at the same time") != std::string::npos);
+  CHECK(message.find("OnceLock or LazyLock") != std::string::npos);
+}
+
+TEST_CASE("a OnceCell used by a second thread mid-initialization names the misuse", "[reentrancy][message]") {
+  // The misuse made deterministic and race-free: the latches order the second
+  // thread's look at the cell between the first thread's writes.
+  once::OnceCell<int> cell;
+  std::latch initializing(1);
+  std::latch looked(1);
+  std::string message;
+  std::thread second([&] {
+    initializing.wait();
+    try {
+      cell.get_or_init([] { return 2; });
+    } catch (const recursive_init_error& error) {
+      message = error.what();
+    }
+    looked.count_down();
+  });
+  const int value = cell.get_or_init([&] {
+    initializing.count_down();
+    looked.wait();
+    return 1;
+  });
+  second.join();
+  CHECK(value == 1);
+  CHECK(message.find("another thread is using the cell at the same time") != std::string::npos);
 }
 
 #else

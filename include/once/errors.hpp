@@ -21,10 +21,16 @@ ONCE_NAMESPACE_BEGIN
 /// The cell is left as it was: the outer initialization goes on, and if the
 /// error escapes the initializer, the cell is empty and can be retried.
 /// Built with -fno-exceptions, the library prints the message and aborts.
+///
+/// The single-threaded OnceCell and LazyCell have no way to tell reentrancy
+/// from another thread initializing the same cell at that moment (a misuse:
+/// they are not thread-safe), so their message names both.
 class recursive_init_error : public std::logic_error {
  public:
   recursive_init_error()
       : std::logic_error("once: recursive initialization: a cell's initializer needs the value of that same cell") {}
+  /// With `what` as the message.
+  explicit recursive_init_error(const char* what) : std::logic_error(what) {}
 };
 
 // ====================== End of public interface ======================
@@ -37,6 +43,21 @@ namespace detail {
 #else
   fail("recursive initialization: a cell's initializer needs the value of that same cell", __FILE__, __LINE__);
 #endif
+}
+
+/// A single-threaded cell found mid-initialization by a call that would need
+/// its value: reentrancy, or a second thread using the cell (see above).
+[[noreturn]] ONCE_COLD inline void throw_single_threaded_cell_busy() {
+#define ONCE_DETAIL_CELL_BUSY                                                                                   \
+  "a single-threaded cell (OnceCell, LazyCell) is already being initialized: either its initializer needs the " \
+  "value of that same cell (recursive initialization), or another thread is using the cell at the same time, "  \
+  "which OnceCell and LazyCell do not allow (share a OnceLock or LazyLock between threads instead)"
+#if ONCE_HAS_EXCEPTIONS
+  throw recursive_init_error("once: " ONCE_DETAIL_CELL_BUSY);
+#else
+  fail(ONCE_DETAIL_CELL_BUSY, __FILE__, __LINE__);
+#endif
+#undef ONCE_DETAIL_CELL_BUSY
 }
 
 [[noreturn]] ONCE_COLD inline void throw_invalid_argument(const char* what) {

@@ -27,8 +27,8 @@ ONCE_NAMESPACE_BEGIN
 /// No default constructor; neither copyable nor movable. Takes no room for an
 /// empty `F`; trivially destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
-class LazyCell : private detail::Lazy<T, F, OnceCell<T>> {
-  using Base = detail::Lazy<T, F, OnceCell<T>>;
+class LazyCell : private detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>> {
+  using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>>;
 
  public:
   using value_type = T;
@@ -39,6 +39,19 @@ class LazyCell : private detail::Lazy<T, F, OnceCell<T>> {
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyCell(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
+
+  /// Not a constructor: turns a function that does not convert to F into one
+  /// error that says why, instead of "conversion to non-scalar type requested".
+  template <class G>
+  requires(!std::convertible_to<G, F> && std::is_invocable_v<G&> && std::is_default_constructible_v<F>) LazyCell(G&&)
+      : Base(F()) {
+    static_assert(detail::initializer_for<G&, T>,
+                  "once: the function of a LazyCell<T> must return something T can be constructed from");
+    static_assert(!detail::initializer_for<G&, T> || std::convertible_to<G, F>,
+                  "once: LazyCell<T> stores a plain function pointer, T(*)(), and this function (a lambda with "
+                  "captures, or another function object) does not convert to one: let class template argument "
+                  "deduction pick its type, `LazyCell x = [&] { ... };`, or name it, LazyCell<T, decltype(f)>");
+  }
 
   LazyCell(const LazyCell&) = delete;
   LazyCell& operator=(const LazyCell&) = delete;

@@ -34,8 +34,8 @@ ONCE_NAMESPACE_BEGIN
 /// 16). No default constructor; neither copyable nor movable. Trivially
 /// destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
-class LazyLock : private detail::Lazy<T, F, OnceLock<T>> {
-  using Base = detail::Lazy<T, F, OnceLock<T>>;
+class LazyLock : private detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>> {
+  using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>>;
 
  public:
   using value_type = T;
@@ -46,6 +46,19 @@ class LazyLock : private detail::Lazy<T, F, OnceLock<T>> {
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyLock(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
+
+  /// Not a constructor: turns a function that does not convert to F into one
+  /// error that says why, instead of "conversion to non-scalar type requested".
+  template <class G>
+  requires(!std::convertible_to<G, F> && std::is_invocable_v<G&> && std::is_default_constructible_v<F>) LazyLock(G&&)
+      : Base(F()) {
+    static_assert(detail::initializer_for<G&, T>,
+                  "once: the function of a LazyLock<T> must return something T can be constructed from");
+    static_assert(!detail::initializer_for<G&, T> || std::convertible_to<G, F>,
+                  "once: LazyLock<T> stores a plain function pointer, T(*)(), and this function (a lambda with "
+                  "captures, or another function object) does not convert to one: let class template argument "
+                  "deduction pick its type, `LazyLock x = [&] { ... };`, or name it, LazyLock<T, decltype(f)>");
+  }
 
   LazyLock(const LazyLock&) = delete;
   LazyLock& operator=(const LazyLock&) = delete;

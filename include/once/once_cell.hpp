@@ -5,6 +5,7 @@
 #include "detail/cell.hpp"
 #include "detail/config.hpp"
 #include "detail/once_state.hpp"
+#include "detail/value_rules.hpp"
 #include "errors.hpp"
 
 ONCE_NAMESPACE_BEGIN
@@ -33,8 +34,8 @@ ONCE_NAMESPACE_BEGIN
 /// Trivially destructible when T is; `constinit` works. The same size as
 /// OnceLock<T>.
 template <class T>
-class OnceCell : private detail::Cell<T, detail::LocalOnceState> {
-  using Base = detail::Cell<T, detail::LocalOnceState>;
+class OnceCell : private detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState> {
+  using Base = detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState>;
 
  public:
   using typename Base::value_type;

@@ -9,6 +9,7 @@
 #include "detail/deadline.hpp"
 #include "detail/once_state.hpp"
 #include "detail/stop_wait.hpp"
+#include "detail/value_rules.hpp"
 #include "detail/wait.hpp"
 #include "errors.hpp"
 
@@ -48,11 +49,18 @@ ONCE_NAMESPACE_BEGIN
 /// Unsafe concurrently: take(), reset(), assignment and destruction need the
 /// cell to themselves.
 ///
+/// fork(). A child forked while another thread runs the cell's initializer
+/// gets the cell mid-initialization without the thread that would finish it,
+/// and nothing recovers it: there the cell reads as empty, timed waits time
+/// out, and get_or_init, set, try_emplace and wait() block for good. (POSIX
+/// allows such a child only async-signal-safe calls until it execs; see
+/// docs/design.md, "fork() during an initialization".)
+///
 /// `sizeof(OnceLock<int>) == 8`; trivially destructible when T is; `constinit`
 /// works for the default and in-place constructors.
 template <class T>
-class OnceLock : private detail::Cell<T, detail::OnceState> {
-  using Base = detail::Cell<T, detail::OnceState>;
+class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceState> {
+  using Base = detail::Cell<detail::checked_value_t<T>, detail::OnceState>;
 
  public:
   using typename Base::value_type;

@@ -13,9 +13,16 @@
 #include "detail/deadline.hpp"
 #include "detail/shared_slot.hpp"
 #include "detail/stop_wait.hpp"
+#include "detail/value_rules.hpp"
 #include "errors.hpp"
 
+ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
+namespace detail {
+/// `F` can be called with no arguments and returns what makes a std::shared_ptr<T>.
+template <class F, class T>
+concept shared_initializer_for = std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>>;
+}  // namespace detail
 
 /// A std::shared_ptr<T> slot that is set at most once and then read by any
 /// number of threads, on hot paths, without touching the reference count.
@@ -125,7 +132,7 @@ ONCE_NAMESPACE_BEGIN
 /// the slot is declared (as with std::shared_ptr).
 template <class T>
 class OnceShared {
-  static_assert(std::is_object_v<T> && !std::is_array_v<T>, "once: OnceShared<T> needs an object type, not an array");
+  static_assert(detail::PointeeRules<T>::kChecked);  // each rule reports itself (detail/value_rules.hpp)
 
  public:
   using element_type = T;
@@ -202,8 +209,7 @@ class OnceShared {
   /// If a store sets the slot while `f` runs, f's result is released and the
   /// stored value returned. Returns once the slot is complete.
   template <class F>
-  requires std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>> ONCE_ALWAYS_INLINE T&
-  get_or_init(F&& f) {
+  requires detail::shared_initializer_for<F, T> ONCE_ALWAYS_INLINE T& get_or_init(F&& f) {
     // The state word rather than the pointer: returning only once complete
     // is what lets the caller destroy the slot right after (class comment).
     if (slot_.is_complete()) [[likely]]
@@ -225,6 +231,16 @@ class OnceShared {
     if (slot_.is_complete()) [[likely]]
       return slot_.completed_pointer();
     return slot_.template initialize<true>(std::forward<F>(f));
+  }
+
+  /// Not a get_or_init: turns an `f` that cannot make the pointer into one
+  /// error that says so.
+  template <class F>
+  requires(!detail::shared_initializer_for<F, T>) T& get_or_init(F&&) {
+    static_assert(detail::shared_initializer_for<F, T>,
+                  "once: OnceShared<T>::get_or_init(f) needs an f callable with no arguments that returns a "
+                  "std::shared_ptr<T> (or what converts to one: std::shared_ptr<U>, std::unique_ptr<U>)");
+    return *get();
   }
 
   /// get_or_init with `std::make_shared<T>(std::forward<Args>(args)...)`: the
@@ -292,3 +308,4 @@ static_assert(sizeof(OnceShared<int>) == 4 * sizeof(void*),
               "OnceShared is the published pointer, the state word (padded) and a shared_ptr: see the class comment");
 
 ONCE_NAMESPACE_END
+ONCE_STORAGE_WARNINGS_END

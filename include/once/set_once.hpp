@@ -19,6 +19,7 @@
 #include "detail/deadline.hpp"
 #include "detail/set_once_state.hpp"
 #include "detail/storage.hpp"
+#include "detail/value_rules.hpp"
 #include "detail/wait.hpp"
 #include "errors.hpp"
 
@@ -119,8 +120,7 @@ ONCE_NAMESPACE_BEGIN
 /// copyable nor movable: waiters hold its address.
 template <class T>
 class SetOnce {
-  static_assert(detail::cell_value<T>,
-                "once: T must be a complete, non-array object type other than in_place_t or nullopt_t");
+  static_assert(detail::ValueRules<T>::kChecked);  // each rule reports itself (detail/value_rules.hpp)
 
  public:
   using value_type = T;

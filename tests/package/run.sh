@@ -32,16 +32,16 @@ test -f "$work/prefix/include/once/once.hpp"
 test -f "$work/prefix/share/cmake/once/onceConfig.cmake"
 test -f "$work/prefix/share/cmake/once/onceConfigVersion.cmake"
 
-for version in 1.0 1 1.0.0; do
+for version in 1.0 1.1 1 1.1.0; do
   build_and_run "find_package-$version" -DONCE_CONSUME_VIA=find_package -DONCE_REQUESTED_VERSION="$version" \
     -DCMAKE_PREFIX_PATH="$work/prefix" "$@"
 done
 
-for version in 2.0 1.1 0.9; do
+for version in 2.0 1.2 0.9; do
   echo "== find_package(once $version) must be refused"
   if cmake -S "$consumer" -B "$work/refused-$version" -DONCE_CONSUME_VIA=find_package \
       -DONCE_REQUESTED_VERSION="$version" -DCMAKE_PREFIX_PATH="$work/prefix" "$@" > "$work/refused-$version.log" 2>&1; then
-    echo "error: find_package(once $version) accepted version 1.0.0"
+    echo "error: find_package(once $version) accepted version 1.1.0"
     exit 1
   fi
   grep -q "not compatible\|version" "$work/refused-$version.log"

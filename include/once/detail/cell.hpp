@@ -146,6 +146,14 @@ class Cell : public CellBase<T, State> {
       init_slow(std::forward<F>(f));
     return *value_ptr();
   }
+  /// Not a get_or_init: turns an `f` that cannot make a T into one error that says so.
+  template <class F>
+  requires(!initializer_for<F, T>) T& get_or_init(F&&) {
+    static_assert(initializer_for<F, T>,
+                  "once: get_or_init(f) needs an f callable with no arguments that returns something T can be "
+                  "constructed from");
+    return *value_ptr();
+  }
 
   /// As get_or_init, for an `f` that may decline: it returns something
   /// optional-like (std::optional<U>, typically). If `f` returns an empty

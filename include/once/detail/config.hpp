@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #define ONCE_VERSION_MAJOR 1
-#define ONCE_VERSION_MINOR 0
+#define ONCE_VERSION_MINOR 1
 #define ONCE_VERSION_PATCH 0
 
 // ---------------------------------------------------------------------------

@@ -11,13 +11,14 @@
 #include "cell.hpp"
 #include "config.hpp"
 #include "storage.hpp"
+#include "value_rules.hpp"
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
 template <class T, class F, class CellType>
 class Lazy {
-  static_assert(initializer_for<F&, T>,
+  static_assert(initializer_for<F&, T> || std::is_same_v<T, RejectedValue>,  // T reported already
                 "once: the lazy value's function must be callable with no arguments and "
                 "return something T can be constructed from");
 

@@ -288,8 +288,9 @@ using OnceState = BasicOnceState<>;
 
 // ---------------------------------------------------------------------------
 /// The single-threaded twin of OnceState, for OnceCell and LazyCell: the same
-/// states without atomics or sleeping. Finding an initializer running can only
-/// mean reentrancy, since there is no other thread to wait for.
+/// states without atomics or sleeping. Finding an initializer running means
+/// reentrancy, or a misuse this word cannot tell from it: another thread
+/// initializing the cell at the same time. The error names both.
 class LocalOnceState {
  public:
   constexpr LocalOnceState() noexcept = default;
@@ -300,7 +301,7 @@ class LocalOnceState {
   template <class Init>
   bool initialize(Init& init) {
     if (word_ == kComplete) return false;
-    if (word_ == kRunning) throw_recursive_init_error();
+    if (word_ == kRunning) throw_single_threaded_cell_busy();
     word_ = kRunning;
     const RollBackUnlessComplete guard{word_};
     const bool committed = init();

@@ -1,0 +1,9 @@
+// LazyCell<int> names F = int(*)(), which a capturing lambda does not
+// convert to: the error says to let CTAD pick F.
+// expect: let class template argument deduction pick its type, `LazyCell x = [&] { ... };`
+#include <once/lazy_cell.hpp>
+
+int f(int n) {
+  once::LazyCell<int> lazy = [&] { return n * 2; };  // error here
+  return *lazy;
+}

@@ -1,0 +1,9 @@
+// LazyLock<int> names F = int(*)(), which a capturing lambda does not
+// convert to: the error says to let CTAD pick F.
+// expect: let class template argument deduction pick its type, `LazyLock x = [&] { ... };`
+#include <once/lazy_lock.hpp>
+
+int f(int n) {
+  once::LazyLock<int> lazy = [&] { return n * 2; };  // error here
+  return *lazy;
+}

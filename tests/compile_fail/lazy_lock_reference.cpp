@@ -1,0 +1,7 @@
+// LazyLock<T&>: the lazy types hold an object too.
+// expect: once: T cannot be a reference
+#include <once/lazy_lock.hpp>
+
+int global = 1;
+int& get_global() { return global; }
+once::LazyLock<int&> lazy(get_global);  // error here

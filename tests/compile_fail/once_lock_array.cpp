@@ -1,0 +1,5 @@
+// OnceLock<int[4]>: C arrays are not values; the error suggests std::array.
+// expect: once: T cannot be a C array
+#include <once/once_lock.hpp>
+
+once::OnceLock<int[4]> cell;  // error here

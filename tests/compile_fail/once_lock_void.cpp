@@ -1,0 +1,5 @@
+// OnceLock<void>: nothing to hold; the error suggests OnceFlag and call_once.
+// expect: once: T cannot be void: for code that runs once, use once::OnceFlag
+#include <once/once_lock.hpp>
+
+once::OnceLock<void> flag;  // error here
