@@ -89,7 +89,9 @@ TEMPLATE_TEST_CASE("after a timed wait on an empty cell timed out, the initializ
                    "[syscalls]", LockCase, FlagCase, SharedCase) {
   TestType c;
   const Counts start = counts();
-  CHECK_FALSE(c.wait_for(2ms));
+  // Long enough to reach the sleep even on a slow machine or under an
+  // emulator (qemu-user translates code the first time it runs).
+  CHECK_FALSE(c.wait_for(100ms));
   const Counts before = counts();
   CHECK(before.sleeps - start.sleeps >= 1);  // the waiter did sleep, so it had set the waiters flag
   c.init([] {});
@@ -131,7 +133,7 @@ TEMPLATE_TEST_CASE("after a timed wait timed out on a running initializer, its c
   });
   entered.wait();
   const Counts start = counts();
-  CHECK_FALSE(c.wait_for(5ms));
+  CHECK_FALSE(c.wait_for(100ms));  // long enough to reach the sleep, as above
   const Counts before = counts();
   CHECK(before.sleeps - start.sleeps >= 1);
   release.count_down();

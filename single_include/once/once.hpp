@@ -87,16 +87,42 @@
 #define ONCE_VERSION_PATCH 0
 
 // ---------------------------------------------------------------------------
-// Wait backend. On Linux the library sleeps on its state words with the futex
-// system call; elsewhere, or when ONCE_FORCE_PORTABLE_WAIT is defined, it uses
-// std::atomic::wait / notify_all. A waiter and its waker must use the same
-// backend, so the choice is part of the ABI namespace: a program that mixes
-// translation units built both ways fails to link instead of hanging.
-#if defined(__linux__) && !defined(ONCE_FORCE_PORTABLE_WAIT)
+// Environment. Without an OS (a freestanding build, or a C++ library built
+// without threads, as the bare-metal newlib toolchains are) there is nothing
+// to sleep in and no thread_local: the library then spins (below) and finds
+// reentrancy through ONCE_REENTRANCY_SLOT() or not at all (reentrancy.hpp).
+#if (defined(__STDC_HOSTED__) && __STDC_HOSTED__ == 0) || (defined(__GLIBCXX__) && !defined(_GLIBCXX_HAS_GTHREADS))
+#define ONCE_NO_OS 1
+#else
+#define ONCE_NO_OS 0
+#endif
+
+// ---------------------------------------------------------------------------
+// Wait backend (wait.hpp), one of three:
+//  * futex: on Linux, the futex system call directly on the state word;
+//  * portable: std::atomic::wait / notify_all, elsewhere, or with
+//    ONCE_FORCE_PORTABLE_WAIT;
+//  * spin: no OS to sleep in (ONCE_NO_OS), or ONCE_FORCE_SPIN_WAIT: a waiter
+//    re-reads the word with the CPU's pause hint, then ONCE_SPIN_WAIT_HOOK()
+//    if the program defines it (an RTOS yield, a WFE), and a waker calls
+//    ONCE_SPIN_WAKE_HOOK() if defined (the SEV that ends a WFE).
+// A waiter and its waker must use the same backend, so the choice is part of
+// the ABI namespace: a program that mixes translation units built two ways
+// fails to link instead of hanging.
+#if defined(ONCE_FORCE_PORTABLE_WAIT) && defined(ONCE_FORCE_SPIN_WAIT)
+#error "once: define at most one of ONCE_FORCE_PORTABLE_WAIT and ONCE_FORCE_SPIN_WAIT"
+#endif
+#if defined(ONCE_FORCE_SPIN_WAIT) || (ONCE_NO_OS && !defined(ONCE_FORCE_PORTABLE_WAIT))
+#define ONCE_FUTEX_WAIT 0
+#define ONCE_SPIN_WAIT 1
+#define ONCE_ABI_NAMESPACE v1_spin_wait
+#elif defined(__linux__) && !defined(ONCE_FORCE_PORTABLE_WAIT)
 #define ONCE_FUTEX_WAIT 1
+#define ONCE_SPIN_WAIT 0
 #define ONCE_ABI_NAMESPACE v1
 #else
 #define ONCE_FUTEX_WAIT 0
+#define ONCE_SPIN_WAIT 0
 #if defined(ONCE_FORCE_PORTABLE_WAIT)
 #define ONCE_ABI_NAMESPACE v1_portable_wait
 #else
@@ -162,7 +188,20 @@ ONCE_NAMESPACE_BEGIN
 namespace detail {
 
 [[noreturn]] ONCE_COLD inline void fail(const char* what, const char* file, int line) noexcept {
+#if ONCE_NO_OS
+  // Without printf: on a microcontroller it would be most of the image.
+  char digits[12] = {};
+  char* first = digits + sizeof digits - 1;  // before the terminating '\0'
+  unsigned rest = line > 0 ? static_cast<unsigned>(line) : 0u;
+  do {
+    *--first = static_cast<char>('0' + rest % 10);
+    rest /= 10;
+  } while (rest != 0);
+  const char* const parts[] = {file, ":", first, ": once: ", what, "\n"};
+  for (const char* part : parts) std::fputs(part, stderr);
+#else
   std::fprintf(stderr, "%s:%d: once: %s\n", file, line, what);
+#endif
   std::fflush(stderr);
   std::abort();
 }
@@ -191,13 +230,14 @@ ONCE_NAMESPACE_END
 // The one place where the library sleeps and wakes: wait, wait_until and
 // notify_all on a 4-byte state word.
 //
-// Two backends, chosen at compile time (see ONCE_FUTEX_WAIT in config.hpp):
+// Three backends, chosen at compile time (see config.hpp):
 //
 //  * Linux: the futex system call directly on the word, private to the
 //    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
 //    interrupted and resumed never drifts: steady_clock deadlines sleep on
 //    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
 //    changes to the wall clock, as the standard asks of system_clock waits).
+//    32-bit targets pass 64-bit time through futex_time64.
 //
 //  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
 //    notify_all. The standard has no timed atomic wait, so a timed wait polls
@@ -205,6 +245,13 @@ ONCE_NAMESPACE_END
 //    A timed waiter on this backend therefore notices a change up to about
 //    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
 //    by notify_all as usual.
+//
+//  * Without an OS, or with ONCE_FORCE_SPIN_WAIT: spinning. A waiter re-reads
+//    the word, each time after the CPU's pause hint and the program's
+//    ONCE_SPIN_WAIT_HOOK() (if defined); notify_all calls the program's
+//    ONCE_SPIN_WAKE_HOOK() (if defined) and nothing else. Timed waits read
+//    std::chrono's clocks, so on bare metal they need the C library's clock
+//    (newlib: _gettimeofday / clock_gettime); untimed ones need no clock.
 //
 // Every function here may return spuriously: callers re-check their word.
 // The conversions from std::chrono types to a Deadline are in deadline.hpp,
@@ -220,6 +267,7 @@ ONCE_NAMESPACE_END
 #include <unistd.h>
 
 #include <climits>
+#elif ONCE_SPIN_WAIT
 #else
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
 // POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
@@ -287,20 +335,44 @@ inline std::int64_t now_ns(WaitClock clock) noexcept {
 
 inline bool reached(const Deadline& deadline) noexcept { return now_ns(deadline.clock) >= deadline.ns; }
 
-/// Tells the CPU that this thread is spinning on a memory location.
+/// Tells the CPU that this thread is spinning on a memory location: a hint,
+/// never a sleep. Where a target has no such hint it is nothing.
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #elif defined(__aarch64__)
   __asm__ __volatile__("yield");
+#elif defined(__arm__) && ((defined(__ARM_ARCH) && __ARM_ARCH >= 7) || defined(__ARM_ARCH_6K__) || \
+                           defined(__ARM_ARCH_6KZ__) || defined(__ARM_ARCH_6M__))
+  // ARMv6K and later, A and M profiles, ARM and Thumb: `yield` is a hint (a
+  // no-op on cores that ignore it).
+  __asm__ __volatile__("yield");
+#elif defined(__riscv)
+  // Zihintpause's `pause`, spelled as its encoding (fence w,0) so that
+  // assemblers without the extension accept it; cores without it run it as
+  // a fence that orders nothing.
+  __asm__ __volatile__(".insn i 0x0f, 0, x0, x0, 0x010");
 #endif
 }
+
+#if ONCE_SPIN_WAIT
+/// One turn of a spinning wait (the spin backend has no other): the pause
+/// hint, then the program's hook (an RTOS yield, a WFE).
+inline void spin_turn() noexcept {
+  cpu_relax();
+#if defined(ONCE_SPIN_WAIT_HOOK)
+  ONCE_SPIN_WAIT_HOOK();
+#endif
+}
+#endif
 
 /// Gives the processor to another thread: for a spin that has gone on long
 /// enough that the thread it waits for was probably preempted.
 inline void yield_thread() noexcept {
 #if ONCE_FUTEX_WAIT || ONCE_POSIX_SLEEP
   static_cast<void>(::sched_yield());
+#elif ONCE_SPIN_WAIT
+  spin_turn();
 #else
   std::this_thread::yield();
 #endif
@@ -419,6 +491,35 @@ inline void wait_until(const ListWord& word, std::uintptr_t expected, const Dead
 /// Wakes every thread sleeping on `word`; uses only the address, as above.
 inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word)); }
 
+#elif ONCE_SPIN_WAIT
+
+// Nobody sleeps: a waiter spins (spin_turn: the pause hint, then the
+// program's hook) until its word changes. These serve the 4-byte state words
+// and SetOnce's pointer-sized list word alike.
+template <class Word>
+inline void wait(const Word& word, typename Word::value_type expected) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
+  while (word.load(std::memory_order_relaxed) == expected) spin_turn();
+}
+
+template <class Word>
+inline void wait_until(const Word& word, typename Word::value_type expected, const Deadline& deadline) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
+  while (word.load(std::memory_order_relaxed) == expected && !reached(deadline)) spin_turn();
+}
+
+// Nobody sleeps, so there is nobody to wake, unless the program's waiters
+// wait for an event (WFE) that its wake hook signals (SEV). The word is not
+// read: the caller's object may already be gone, as with the futex backend.
+template <class Word>
+inline void notify_all(Word* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  static_cast<void>(word);
+#if defined(ONCE_SPIN_WAKE_HOOK)
+  ONCE_SPIN_WAKE_HOOK();
+#endif
+}
+
 #else  // portable backend
 
 template <class Word>
@@ -517,7 +618,9 @@ constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period
   if (ns <= -kLimit) return kMin;
   if constexpr (std::is_floating_point_v<Rep>) {
     auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
-    return whole < ns ? whole + 1 : whole;
+    // Exact back in long double (even where it is only a double, as on 32-bit
+    // ARM): `whole` came from a value of that type.
+    return static_cast<long double>(whole) < ns ? whole + 1 : whole;
   } else {
     return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
   }
@@ -714,17 +817,39 @@ namespace detail {
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/reentrancy.hpp ----------------------------------------------
-// SPDX-License-Identifier: MIT
 //
-// Reentrancy detection: each thread's stack of the cells it is initializing.
+// Reentrancy detection: each execution context's stack of the cells it is
+// initializing.
+//
+// Where the stack is kept (one choice for the whole program):
+//  * ONCE_REENTRANCY_SLOT(), if the program defines it: an lvalue of type
+//    `void*`, private to the running execution context and null at its start
+//    (an RTOS task's, a CPU's, an interrupt level's). This is how a build
+//    without thread_local keeps detection.
+//  * Otherwise a thread_local, where there is an OS (ONCE_NO_OS is 0).
+//  * Otherwise nowhere: detection is off (ONCE_REENTRANCY_DETECTION is 0;
+//    a program may also define it 0 itself). Reentrant initialization then
+//    waits for itself: an untimed wait spins (or sleeps) forever instead of
+//    throwing recursive_init_error.
+// Define these macros the same way in every translation unit.
+
+#if !defined(ONCE_REENTRANCY_DETECTION)
+#if defined(ONCE_REENTRANCY_SLOT) || !ONCE_NO_OS
+#define ONCE_REENTRANCY_DETECTION 1
+#else
+#define ONCE_REENTRANCY_DETECTION 0
+#endif
+#elif ONCE_REENTRANCY_DETECTION && ONCE_NO_OS && !defined(ONCE_REENTRANCY_SLOT)
+#error "once: without an OS there is no thread_local: reentrancy detection needs ONCE_REENTRANCY_SLOT()"
+#endif
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-// Every thread keeps a stack of the cells it is initializing at this moment,
+// Every context keeps a stack of the cells it is initializing at this moment,
 // linked through frames that live on the initializing call's own stack. A
 // call that finds a cell held by a running initializer consults it before
-// going to sleep: if this very thread holds the cell, sleeping would be a
+// going to sleep: if this very context holds the cell, sleeping would be a
 // deadlock, so it throws recursive_init_error instead. The cost is nothing in
 // the object and nothing on the read path: one push and pop per initializer
 // run, and a short walk only when a caller is about to block anyway.
@@ -733,20 +858,30 @@ struct InitFrame {
   InitFrame* outer;
 };
 
-inline constinit thread_local InitFrame* innermost_init = nullptr;
+#if !ONCE_REENTRANCY_DETECTION
+inline InitFrame* innermost_init() noexcept { return nullptr; }
+inline void set_innermost_init(InitFrame*) noexcept {}
+#elif defined(ONCE_REENTRANCY_SLOT)
+inline InitFrame* innermost_init() noexcept { return static_cast<InitFrame*>(ONCE_REENTRANCY_SLOT()); }
+inline void set_innermost_init(InitFrame* frame) noexcept { ONCE_REENTRANCY_SLOT() = frame; }
+#else
+inline constinit thread_local InitFrame* innermost_init_of_thread = nullptr;
+inline InitFrame* innermost_init() noexcept { return innermost_init_of_thread; }
+inline void set_innermost_init(InitFrame* frame) noexcept { innermost_init_of_thread = frame; }
+#endif
 
 inline bool initializing_on_this_thread(const void* cell) noexcept {
-  for (const InitFrame* frame = innermost_init; frame != nullptr; frame = frame->outer) {
+  for (const InitFrame* frame = innermost_init(); frame != nullptr; frame = frame->outer) {
     if (frame->cell == cell) return true;
   }
   return false;
 }
 
-/// Pushes `cell` on this thread's stack of running initializers for its scope.
+/// Pushes `cell` on this context's stack of running initializers for its scope.
 class InitFrameScope {
  public:
-  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init} { innermost_init = &frame_; }
-  ~InitFrameScope() { innermost_init = frame_.outer; }
+  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init()} { set_innermost_init(&frame_); }
+  ~InitFrameScope() { set_innermost_init(frame_.outer); }
   InitFrameScope(const InitFrameScope&) = delete;
   InitFrameScope& operator=(const InitFrameScope&) = delete;
 

@@ -38,6 +38,29 @@ inline char thread_state(int tid) {
   return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
 }
 
+#if defined(ONCE_FORCE_SPIN_WAIT)
+/// Waiters spin on this build's wait backend: they never sleep and do burn CPU.
+inline constexpr bool kWaitersSleep = false;
+
+/// Polls until every thread in `tids` is blocked in a wait: on the spin
+/// backend, until each has taken a turn in the wait hook (spin_wait_hook.hpp)
+/// since this call began. False if that does not happen within `limit`.
+inline bool eventually_all_asleep(const std::vector<int>& tids,
+                                  std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  std::vector<long> before;
+  for (int tid : tids) before.push_back(once_test_spin::turns_of(tid));
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    bool all = true;
+    for (std::size_t i = 0; i < tids.size(); ++i) all = all && once_test_spin::turns_of(tids[i]) > before[i];
+    if (all) return true;
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+#else
+inline constexpr bool kWaitersSleep = true;
+
 /// Polls until every thread in `tids` is asleep in the kernel; false if that
 /// does not happen within `limit` (a thread that spins never gets there).
 inline bool eventually_all_asleep(const std::vector<int>& tids,
@@ -51,6 +74,7 @@ inline bool eventually_all_asleep(const std::vector<int>& tids,
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
+#endif
 
 /// CPU time consumed so far by `thread`, which may be another thread.
 inline std::chrono::nanoseconds cpu_time(std::thread& thread) {
@@ -62,6 +86,7 @@ inline std::chrono::nanoseconds cpu_time(std::thread& thread) {
 }
 #else
 inline constexpr bool kCanObserveThreads = false;
+inline constexpr bool kWaitersSleep = true;
 inline int current_tid() { return 0; }
 inline bool eventually_all_asleep(const std::vector<int>&, std::chrono::milliseconds = {}) { return true; }
 inline std::chrono::nanoseconds cpu_time(std::thread&) { return {}; }

@@ -13,16 +13,42 @@
 #define ONCE_VERSION_PATCH 0
 
 // ---------------------------------------------------------------------------
-// Wait backend. On Linux the library sleeps on its state words with the futex
-// system call; elsewhere, or when ONCE_FORCE_PORTABLE_WAIT is defined, it uses
-// std::atomic::wait / notify_all. A waiter and its waker must use the same
-// backend, so the choice is part of the ABI namespace: a program that mixes
-// translation units built both ways fails to link instead of hanging.
-#if defined(__linux__) && !defined(ONCE_FORCE_PORTABLE_WAIT)
+// Environment. Without an OS (a freestanding build, or a C++ library built
+// without threads, as the bare-metal newlib toolchains are) there is nothing
+// to sleep in and no thread_local: the library then spins (below) and finds
+// reentrancy through ONCE_REENTRANCY_SLOT() or not at all (reentrancy.hpp).
+#if (defined(__STDC_HOSTED__) && __STDC_HOSTED__ == 0) || (defined(__GLIBCXX__) && !defined(_GLIBCXX_HAS_GTHREADS))
+#define ONCE_NO_OS 1
+#else
+#define ONCE_NO_OS 0
+#endif
+
+// ---------------------------------------------------------------------------
+// Wait backend (wait.hpp), one of three:
+//  * futex: on Linux, the futex system call directly on the state word;
+//  * portable: std::atomic::wait / notify_all, elsewhere, or with
+//    ONCE_FORCE_PORTABLE_WAIT;
+//  * spin: no OS to sleep in (ONCE_NO_OS), or ONCE_FORCE_SPIN_WAIT: a waiter
+//    re-reads the word with the CPU's pause hint, then ONCE_SPIN_WAIT_HOOK()
+//    if the program defines it (an RTOS yield, a WFE), and a waker calls
+//    ONCE_SPIN_WAKE_HOOK() if defined (the SEV that ends a WFE).
+// A waiter and its waker must use the same backend, so the choice is part of
+// the ABI namespace: a program that mixes translation units built two ways
+// fails to link instead of hanging.
+#if defined(ONCE_FORCE_PORTABLE_WAIT) && defined(ONCE_FORCE_SPIN_WAIT)
+#error "once: define at most one of ONCE_FORCE_PORTABLE_WAIT and ONCE_FORCE_SPIN_WAIT"
+#endif
+#if defined(ONCE_FORCE_SPIN_WAIT) || (ONCE_NO_OS && !defined(ONCE_FORCE_PORTABLE_WAIT))
+#define ONCE_FUTEX_WAIT 0
+#define ONCE_SPIN_WAIT 1
+#define ONCE_ABI_NAMESPACE v1_spin_wait
+#elif defined(__linux__) && !defined(ONCE_FORCE_PORTABLE_WAIT)
 #define ONCE_FUTEX_WAIT 1
+#define ONCE_SPIN_WAIT 0
 #define ONCE_ABI_NAMESPACE v1
 #else
 #define ONCE_FUTEX_WAIT 0
+#define ONCE_SPIN_WAIT 0
 #if defined(ONCE_FORCE_PORTABLE_WAIT)
 #define ONCE_ABI_NAMESPACE v1_portable_wait
 #else
@@ -88,7 +114,20 @@ ONCE_NAMESPACE_BEGIN
 namespace detail {
 
 [[noreturn]] ONCE_COLD inline void fail(const char* what, const char* file, int line) noexcept {
+#if ONCE_NO_OS
+  // Without printf: on a microcontroller it would be most of the image.
+  char digits[12] = {};
+  char* first = digits + sizeof digits - 1;  // before the terminating '\0'
+  unsigned rest = line > 0 ? static_cast<unsigned>(line) : 0u;
+  do {
+    *--first = static_cast<char>('0' + rest % 10);
+    rest /= 10;
+  } while (rest != 0);
+  const char* const parts[] = {file, ":", first, ": once: ", what, "\n"};
+  for (const char* part : parts) std::fputs(part, stderr);
+#else
   std::fprintf(stderr, "%s:%d: once: %s\n", file, line, what);
+#endif
   std::fflush(stderr);
   std::abort();
 }

@@ -37,7 +37,9 @@ constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period
   if (ns <= -kLimit) return kMin;
   if constexpr (std::is_floating_point_v<Rep>) {
     auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
-    return whole < ns ? whole + 1 : whole;
+    // Exact back in long double (even where it is only a double, as on 32-bit
+    // ARM): `whole` came from a value of that type.
+    return static_cast<long double>(whole) < ns ? whole + 1 : whole;
   } else {
     return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
   }

@@ -4,13 +4,14 @@
 // The one place where the library sleeps and wakes: wait, wait_until and
 // notify_all on a 4-byte state word.
 //
-// Two backends, chosen at compile time (see ONCE_FUTEX_WAIT in config.hpp):
+// Three backends, chosen at compile time (see config.hpp):
 //
 //  * Linux: the futex system call directly on the word, private to the
 //    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
 //    interrupted and resumed never drifts: steady_clock deadlines sleep on
 //    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
 //    changes to the wall clock, as the standard asks of system_clock waits).
+//    32-bit targets pass 64-bit time through futex_time64.
 //
 //  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
 //    notify_all. The standard has no timed atomic wait, so a timed wait polls
@@ -18,6 +19,13 @@
 //    A timed waiter on this backend therefore notices a change up to about
 //    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
 //    by notify_all as usual.
+//
+//  * Without an OS, or with ONCE_FORCE_SPIN_WAIT: spinning. A waiter re-reads
+//    the word, each time after the CPU's pause hint and the program's
+//    ONCE_SPIN_WAIT_HOOK() (if defined); notify_all calls the program's
+//    ONCE_SPIN_WAKE_HOOK() (if defined) and nothing else. Timed waits read
+//    std::chrono's clocks, so on bare metal they need the C library's clock
+//    (newlib: _gettimeofday / clock_gettime); untimed ones need no clock.
 //
 // Every function here may return spuriously: callers re-check their word.
 // The conversions from std::chrono types to a Deadline are in deadline.hpp,
@@ -37,6 +45,8 @@
 #include <unistd.h>
 
 #include <climits>
+#elif ONCE_SPIN_WAIT
+#include "chrono.hpp"
 #else
 #include "chrono.hpp"
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
@@ -105,20 +115,44 @@ inline std::int64_t now_ns(WaitClock clock) noexcept {
 
 inline bool reached(const Deadline& deadline) noexcept { return now_ns(deadline.clock) >= deadline.ns; }
 
-/// Tells the CPU that this thread is spinning on a memory location.
+/// Tells the CPU that this thread is spinning on a memory location: a hint,
+/// never a sleep. Where a target has no such hint it is nothing.
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #elif defined(__aarch64__)
   __asm__ __volatile__("yield");
+#elif defined(__arm__) && ((defined(__ARM_ARCH) && __ARM_ARCH >= 7) || defined(__ARM_ARCH_6K__) || \
+                           defined(__ARM_ARCH_6KZ__) || defined(__ARM_ARCH_6M__))
+  // ARMv6K and later, A and M profiles, ARM and Thumb: `yield` is a hint (a
+  // no-op on cores that ignore it).
+  __asm__ __volatile__("yield");
+#elif defined(__riscv)
+  // Zihintpause's `pause`, spelled as its encoding (fence w,0) so that
+  // assemblers without the extension accept it; cores without it run it as
+  // a fence that orders nothing.
+  __asm__ __volatile__(".insn i 0x0f, 0, x0, x0, 0x010");
 #endif
 }
+
+#if ONCE_SPIN_WAIT
+/// One turn of a spinning wait (the spin backend has no other): the pause
+/// hint, then the program's hook (an RTOS yield, a WFE).
+inline void spin_turn() noexcept {
+  cpu_relax();
+#if defined(ONCE_SPIN_WAIT_HOOK)
+  ONCE_SPIN_WAIT_HOOK();
+#endif
+}
+#endif
 
 /// Gives the processor to another thread: for a spin that has gone on long
 /// enough that the thread it waits for was probably preempted.
 inline void yield_thread() noexcept {
 #if ONCE_FUTEX_WAIT || ONCE_POSIX_SLEEP
   static_cast<void>(::sched_yield());
+#elif ONCE_SPIN_WAIT
+  spin_turn();
 #else
   std::this_thread::yield();
 #endif
@@ -236,6 +270,35 @@ inline void wait_until(const ListWord& word, std::uintptr_t expected, const Dead
 
 /// Wakes every thread sleeping on `word`; uses only the address, as above.
 inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word)); }
+
+#elif ONCE_SPIN_WAIT
+
+// Nobody sleeps: a waiter spins (spin_turn: the pause hint, then the
+// program's hook) until its word changes. These serve the 4-byte state words
+// and SetOnce's pointer-sized list word alike.
+template <class Word>
+inline void wait(const Word& word, typename Word::value_type expected) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
+  while (word.load(std::memory_order_relaxed) == expected) spin_turn();
+}
+
+template <class Word>
+inline void wait_until(const Word& word, typename Word::value_type expected, const Deadline& deadline) noexcept {
+  ONCE_COUNT_WAIT_CALL(sleeps);
+  while (word.load(std::memory_order_relaxed) == expected && !reached(deadline)) spin_turn();
+}
+
+// Nobody sleeps, so there is nobody to wake, unless the program's waiters
+// wait for an event (WFE) that its wake hook signals (SEV). The word is not
+// read: the caller's object may already be gone, as with the futex backend.
+template <class Word>
+inline void notify_all(Word* word) noexcept {
+  ONCE_COUNT_WAIT_CALL(wakes);
+  static_cast<void>(word);
+#if defined(ONCE_SPIN_WAKE_HOOK)
+  ONCE_SPIN_WAKE_HOOK();
+#endif
+}
 
 #else  // portable backend
 
