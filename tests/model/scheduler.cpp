@@ -128,12 +128,12 @@ int pick(Choice proposed) {
 }
 
 void save_thread_state(Thread& t) noexcept {
-  t.innermost = once::detail::innermost_init;
+  t.innermost = once::detail::innermost_init();
   t.batches = once::detail::innermost_batch<model::Atom>;
   t.eh = *eh_globals();
 }
 void restore_thread_state(const Thread& t) noexcept {
-  once::detail::innermost_init = t.innermost;
+  once::detail::set_innermost_init(t.innermost);
   once::detail::innermost_batch<model::Atom> = t.batches;
   *eh_globals() = t.eh;
 }
