@@ -61,8 +61,6 @@ void exercise() {
   use(slot.wait_for(std::chrono::milliseconds(1)));
   use(slot.wait_until(std::chrono::steady_clock::now()));
   use(slot.wait_until(OtherClock::now()));
-  once::OnceShared<T> full(std::make_shared<T>(make<T>(10)));
-  use(full.get());
 #if defined(__cpp_lib_jthread)
   use(slot.wait(std::stop_token{}));
 #endif
