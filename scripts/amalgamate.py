@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# once: initialize-once primitives for C++20.
+# Generates single_include/once/once.hpp, the single-header edition, from include/.
 # SPDX-License-Identifier: MIT
 """Generates the single-header edition, single_include/once/once.hpp.
 
@@ -29,8 +29,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 CONDITIONAL_BEGIN = re.compile(r"^\s*#\s*if(n?def)?\b")
 CONDITIONAL_END = re.compile(r"^\s*#\s*endif\b")
 PRAGMA_ONCE = re.compile(r"^\s*#\s*pragma\s+once\b")
-# The first lines of every header of the library; the output says it once.
-BANNER = ["// once: initialize-once primitives for C++20.", "// SPDX-License-Identifier: MIT"]
+# Every header's license line (its first or second line); the output says it once.
+SPDX = "// SPDX-License-Identifier: MIT"
 
 
 def version(include_dir):
@@ -70,8 +70,8 @@ class Amalgamation:
         """Appends `path` with its library includes inlined. `outer_depth` is
         the number of #if blocks the inclusion site sits in."""
         lines = path.read_text().splitlines()
-        if lines[: len(BANNER)] == BANNER:
-            lines = lines[len(BANNER) :]
+        if SPDX in lines[:2]:
+            lines.remove(SPDX)
         name = self.relative(path)
         guard = None
         if outer_depth > 0:

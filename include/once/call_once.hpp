@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// OnceFlag and call_once: the drop-in for std::once_flag and std::call_once.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -36,8 +36,7 @@ struct OnceFlagAccess;
 ///   block until a call_once completes (true) or the deadline passes
 ///   (false); wait(stop_token) returns false if stop was requested first.
 /// - 4 bytes; constexpr constructor (constinit works); trivially
-///   destructible; neither copyable nor movable, like std::once_flag, so a
-///   class that holds one does not copy "done" along with its other members.
+///   destructible; neither copyable nor movable, like std::once_flag.
 class OnceFlag {
  public:
   constexpr OnceFlag() noexcept = default;
@@ -66,9 +65,8 @@ class OnceFlag {
            detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
   }
 
-  /// As wait(), returning false if a stop is requested on `token` first (it
-  /// wakes this waiter at once). A std::stop_token works wherever
-  /// <stop_token> does (not on libc++ 14); other tokens: detail/stop_wait.hpp.
+  /// As wait(), or false if a stop is requested on `token` first: a
+  /// std::stop_token, or any type with stop_requested(), stop_possible(), callback_type<F>.
   template <detail::stop_token_like Token>
   bool wait(const Token& token) const {
     return is_completed() || detail::wait_unless_stopped(state_, token);

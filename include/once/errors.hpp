@@ -1,7 +1,5 @@
-// once: initialize-once primitives for C++20.
+// recursive_init_error, and how the library raises its errors (a throw, or a message and abort()).
 // SPDX-License-Identifier: MIT
-//
-// The exception types the library throws.
 #pragma once
 
 #include <stdexcept>
@@ -10,21 +8,15 @@
 
 ONCE_NAMESPACE_BEGIN
 
-/// Thrown when a cell's initializer, on the thread running it, makes a call
-/// that would wait for that same initialization to finish: `get_or_init`,
-/// `get_or_try_init`, `set`, `try_emplace` or `wait` on the cell being
-/// initialized (or dereferencing the LazyCell / LazyLock being forced),
-/// directly or through a cycle of cells (A's initializer needs B, whose
-/// initializer needs A). Without it that call would deadlock (OnceLock) or
-/// read a value that does not exist yet (OnceCell).
-///
-/// The cell is left as it was: the outer initialization goes on, and if the
-/// error escapes the initializer, the cell is empty and can be retried.
-/// Built with -fno-exceptions, the library prints the message and aborts.
-///
-/// The single-threaded OnceCell and LazyCell have no way to tell reentrancy
-/// from another thread initializing the same cell at that moment (a misuse:
-/// they are not thread-safe), so their message names both.
+/// Thrown when an initializer, on the thread running it, makes a call that
+/// would wait for that same initialization: get_or_init, get_or_try_init,
+/// set, try_emplace, call_once or a wait on the cell being initialized (or
+/// forcing the LazyCell or LazyLock being forced), directly or through a cycle of cells.
+/// - The cell is left as it was: the outer initialization goes on, and if the
+///   error escapes it, the cell is empty and can be retried.
+/// - With -fno-exceptions the library prints the message and aborts instead.
+/// - OnceCell and LazyCell cannot tell reentrancy from a second thread using
+///   the cell meanwhile (a misuse), so their message names both.
 class recursive_init_error : public std::logic_error {
  public:
   recursive_init_error()

@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// LazyCell<T, F>: a value computed by F on first access, for one thread at a time.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,13 +19,13 @@ ONCE_NAMESPACE_BEGIN
 ///     LazyCell digits = [] { return std::string("0123456789"); };
 ///     digits->size();   // computes it here
 ///
-/// `*lazy`, `lazy->`, `lazy.force()` compute the value if needed and give
-/// `T&`, or `const T&` on a const LazyCell; `get()` and `has_value()` never
-/// compute. If `F` throws, the LazyCell stays empty and the next access calls
-/// `F` again; `F` touching its own LazyCell throws recursive_init_error.
-///
-/// No default constructor; neither copyable nor movable. Takes no room for an
-/// empty `F`; trivially destructible when T and F are; `constinit` works.
+/// - `*lazy`, `lazy->`, `lazy.force()` compute the value if needed and give
+///   `T&`, or `const T&` on a const LazyCell; `get()` and `has_value()` never
+///   compute.
+/// - If `F` throws, the LazyCell stays empty and the next access calls `F`
+///   again; `F` touching its own LazyCell throws recursive_init_error.
+/// - No default constructor; neither copyable nor movable. An empty `F` takes
+///   no room; trivially destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
 class LazyCell : private detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>> {
   using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>>;

@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// LazyLock<T, F>: a value computed by F on first access, from any number of threads.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -17,22 +17,17 @@ ONCE_NAMESPACE_BEGIN
 /// lazily built global, with a read path as cheap as a function-local static.
 ///
 ///     constinit LazyLock registry = [] { return Registry::load("plugins.d"); };
-///     ...
 ///     registry->find("png");   // the first access loads it; all others read it
 ///
-/// `*lazy`, `lazy->`, `lazy.force()` compute the value if needed (the first
-/// thread runs `F`, concurrent ones sleep until it is done) and give `T&`,
-/// or `const T&` on a const LazyLock. `get()` and `has_value()` never compute.
-///
-/// If `F` throws, the LazyLock stays empty and the next access calls `F`
-/// again (Rust's LazyLock is poisoned forever instead). `F` touching its own
-/// LazyLock throws recursive_init_error. Everything OnceLock says about
-/// ordering and concurrency holds, since a LazyLock is a OnceLock and its `F`.
-///
-/// `F` is stored without taking room when it is empty, so
-/// `sizeof(LazyLock<int, captureless lambda>) == 8` (Rust's LazyLock<i32> is
-/// 16). No default constructor; neither copyable nor movable. Trivially
-/// destructible when T and F are; `constinit` works.
+/// - `*lazy`, `lazy->`, `lazy.force()` compute the value if needed (one thread
+///   runs `F`, concurrent ones sleep until it is done) and give `T&`, or
+///   `const T&` on a const LazyLock. `get()` and `has_value()` never compute.
+/// - If `F` throws, the LazyLock stays empty and the next access calls `F`
+///   again. `F` touching its own LazyLock throws recursive_init_error.
+/// - Ordering and concurrency as OnceLock's: a LazyLock is a OnceLock and its `F`.
+/// - An empty `F` takes no room: sizeof(LazyLock<int, captureless lambda>) == 8.
+///   No default constructor; neither copyable nor movable; trivially
+///   destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
 class LazyLock : private detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>> {
   using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>>;

@@ -1,7 +1,5 @@
-// once: initialize-once primitives for C++20.
+// The umbrella header: every public type of the library.
 // SPDX-License-Identifier: MIT
-//
-// Umbrella header: every public type of the library.
 #pragma once
 
 #include "call_once.hpp"

@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// OnceCell<T>: a value set at most once, for one thread at a time.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,20 +19,13 @@ ONCE_NAMESPACE_BEGIN
 ///       const Grammar& grammar() { return grammar_.get_or_init(build_grammar); }
 ///     };
 ///
-/// Members (see detail/cell.hpp for each one's contract):
-///   has_value(), get()                     observe; get() is nullptr while empty
-///   get_or_init(f), get_or_try_init(f)     the value, made by f() if empty
-///   set(value), try_emplace(args...)       store if empty
-///   take(), reset()                        empty it again
-///   copy and move                          as std::optional
-///
-/// An initializer that throws leaves the cell empty, and the next call runs
-/// its own. An initializer that reaches back into its own cell (get_or_init,
-/// get_or_try_init, set or try_emplace on it) gets recursive_init_error.
-///
-/// Not thread-safe: use OnceLock when several threads may touch the cell.
-/// Trivially destructible when T is; `constinit` works. The same size as
-/// OnceLock<T>.
+/// - OnceLock's members without the waits, with the same contracts:
+///   has_value(), get(), get_or_init(f), get_or_try_init(f), set(value),
+///   try_emplace(args...), take(), reset(); copy and move as std::optional.
+/// - An initializer that throws leaves the cell empty; the next call runs its
+///   own. One that reaches back into its own cell gets recursive_init_error.
+/// - Not thread-safe: share a OnceLock between threads. The same size as
+///   OnceLock<T>; trivially destructible when T is; `constinit` works.
 template <class T>
 class OnceCell : private detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState> {
   using Base = detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState>;

@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// OnceLock<T>: a value set at most once, then read by any number of threads.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -19,44 +19,30 @@ ONCE_NAMESPACE_BEGIN
 ///     mutable OnceLock<Index> index_;   // in a class: built on first use
 ///     const Index& index() const { return index_.get_or_init([&] { return build_index(rows_); }); }
 ///
-/// Members shared with OnceCell (see detail/cell.hpp for each one's contract):
-///   has_value(), get()                     one acquire load; get() is nullptr while empty
-///   get_or_init(f), get_or_try_init(f)     the value, made by f() if empty
-///   set(value), try_emplace(args...)       store if empty
-///   take(), reset()                        empty it again (exclusive access only)
-///   copy and move                          as std::optional (exclusive access only)
-/// and its own blocking waits for a value some other thread sets:
-///   wait(), wait_for(duration), wait_until(time_point)
-///   wait(stop_token)                      T*, nullptr if stop was requested first
-///
-/// Concurrency. When several threads find the cell empty, exactly one runs
-/// its initializer; the others sleep (no spinning) until it finishes. All of
-/// them then see the whole value: completing the cell is a release that every
-/// read's acquire load pairs with. `set` and `try_emplace` also wait for an
-/// initializer that is running, then report that they did not store.
-///
-/// Failure. An initializer that throws leaves the cell empty, the exception
-/// goes to its caller, and one of the sleeping threads runs its own
-/// initializer in turn. The cell is never poisoned.
-///
-/// Reentrancy. An initializer that reaches back into its own cell, directly
-/// or through a cycle of cells on the same thread, gets recursive_init_error
-/// where it would otherwise deadlock. A cycle that spans threads (thread 1
-/// initializes A and needs B while thread 2 initializes B and needs A) is a
-/// deadlock, as with function-local statics.
-///
-/// Unsafe concurrently: take(), reset(), assignment and destruction need the
-/// cell to themselves.
-///
-/// fork(). A child forked while another thread runs the cell's initializer
-/// gets the cell mid-initialization without the thread that would finish it,
-/// and nothing recovers it: there the cell reads as empty, timed waits time
-/// out, and get_or_init, set, try_emplace and wait() block for good. (POSIX
-/// allows such a child only async-signal-safe calls until it execs; see
-/// docs/design.md, "fork() during an initialization".)
-///
-/// `sizeof(OnceLock<int>) == 8`; trivially destructible when T is; `constinit`
-/// works for the default and in-place constructors.
+/// - has_value(), get() (nullptr while empty): one acquire load.
+/// - get_or_init(f): the value, first constructed from f() if empty (a
+///   prvalue in place: T may be immovable). get_or_try_init(f): f returns an
+///   optional-like; an empty one leaves the cell empty and gives nullptr.
+/// - set(value): true if this call stored it; on false `value` was not moved
+///   from. try_emplace(args...): {the value, whether this call made it}.
+/// - take(), reset(): empty the cell again. Copy and move: as std::optional.
+/// - wait(), wait_for(d), wait_until(tp), wait(stop_token): block until
+///   another thread sets the cell (T*: nullptr on timeout or stop).
+/// - Exactly one initializer runs at a time; the others sleep until it ends,
+///   then see the whole value (completion is a release, every read an
+///   acquire). set and try_emplace wait for a running initializer, then
+///   report that they did not store.
+/// - An initializer that throws leaves the cell empty; the exception goes to
+///   its caller and one sleeping thread runs its own. Never poisoned.
+/// - An initializer that reaches back into its own cell, directly or through
+///   a cycle of cells on this thread, gets recursive_init_error. A cycle
+///   across threads deadlocks, as with function-local statics.
+/// - take(), reset(), assignment and destruction need exclusive access.
+/// - A child forked while another thread runs the initializer is not
+///   recovered: there the cell reads as empty, timed waits time out, and the
+///   other calls block for good (docs/design.md, "fork()").
+/// - sizeof(OnceLock<int>) == 8; trivially destructible when T is;
+///   `constinit` works for the default and in-place constructors.
 template <class T>
 class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceState> {
   using Base = detail::Cell<detail::checked_value_t<T>, detail::OnceState>;
@@ -76,15 +62,13 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
   using Base::take;
   using Base::try_emplace;
 
-  /// Blocks until some thread sets the cell, then returns the value. Throws
-  /// recursive_init_error if called from the cell's own initializer.
+  /// Blocks until some thread sets the cell. From inside the cell's own
+  /// initializer: recursive_init_error.
   T& wait() { return *wait_impl(); }
   const T& wait() const { return *wait_impl(); }
 
-  /// As wait(), until the value comes (returned) or a stop is requested on
-  /// `token` first (nullptr); a request wakes the waiter at once. The value
-  /// wins when both happened. A std::stop_token works wherever <stop_token>
-  /// does (not on libc++ 14); other token types: detail/stop_wait.hpp.
+  /// As wait(), or nullptr if a stop is requested on `token` first: a
+  /// std::stop_token, or any type with stop_requested(), stop_possible(), callback_type<F>.
   template <detail::stop_token_like Token>
   T* wait(const Token& token) {
     return wait_impl(token);
@@ -94,8 +78,7 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
     return wait_impl(token);
   }
 
-  /// As wait(), giving up after `timeout` (measured on steady_clock): returns
-  /// nullptr then. Never returns nullptr before the time has passed.
+  /// As wait(), or nullptr once `timeout` has passed on steady_clock, never before.
   template <class Rep, class Period>
   T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
     return wait_for_impl(timeout);
@@ -105,9 +88,7 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
     return wait_for_impl(timeout);
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`: returns
-  /// nullptr then. steady_clock and system_clock deadlines are slept on by
-  /// the kernel directly; other clocks are re-read after each wake-up.
+  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
   template <class Clock, class Duration>
   T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
     return wait_until_impl(deadline);

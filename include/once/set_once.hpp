@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// SetOnce<T>: a value set once and awaited by coroutines and threads; SetOnce<void>, the event alone.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -68,50 +68,37 @@ concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::
 /// threads: a one-shot event that carries a value (SetOnce<void>: none), and
 /// an asynchronous OnceLock (claim, get_or_init).
 ///
-///     once::SetOnce<Config> config;
-///     Config& c = co_await config;                      // a coroutine
-///     Config& c = co_await config.async_wait(executor); // resumed through executor(handle)
-///     Config& c = config.wait();                        // a thread
-///     config.set(load_config());                        // the producer
-///
-///     // An asynchronous initializer: one claimant runs it, a failed or
-///     // destroyed one hands the claim to the next.
+///     Config& c = co_await config;                       // a coroutine, resumed inside set()
+///     Config& c = co_await config.async_wait(executor);  // resumed through executor(handle)
+///     Config& c = config.wait();                         // a thread
+///     config.set(load_config());                         // the producer
 ///     if (auto claim = co_await config.claim()) claim.set(co_await fetch_config());
-///     co_return *config.get();
 ///
-/// Contract (rationale: docs/design.md, "SetOnce: one waiter list"):
-///  * set()/emplace() store the value if empty (true if this call did) and
-///    release every waiter, oldest first, before returning. One claim at a
-///    time constructs the value: a set() that finds it held sleeps until it
-///    ends, then returns false or, if the holder gave up, may take it over.
-///  * Inline waits (co_await, async_wait(token), claim(), get_or_init(f))
-///    resume on the releasing thread, inside set(), a stop request, or the
-///    call that hands a claim over (even a handle.destroy()). A chain of
-///    inline waiters that set further cells nests one set() per link: use
-///    an executor (constant depth) for long chains. Executors must not throw.
-///  * A claim released without a value (throw, drop, destroyed coroutine)
-///    goes to the oldest claim waiter alone; value waiters keep waiting.
-///  * Cancellation: destroying a coroutine suspended in any wait on the cell
-///    unlinks its node (and hands on a claim it held or was granted). A stop
-///    token cancels a wait the same way; it then yields nullptr (false for
-///    void, a claim with cancelled()), unless the value came first.
-///    Undefined: destroying a coroutine while another thread resumes it.
-///  * Stop-token overloads are templates on a stop-token-like type, so this
-///    header does not include <stop_token>; a caller that has one has it.
-///  * Blocked threads sleep on the cell's word; one set() wakes them all with
-///    one system call. wait(token) wakes on request_stop() (no polling).
-///  * Reentrancy: set() or wait() from inside the value's constructor throws
-///    recursive_init_error. A thread blocking on a cell whose claim a
-///    coroutine on the same thread holds deadlocks (not detected).
-///  * Preconditions: no waiter may be pending when the cell is destroyed
-///    (asserted in debug builds for suspended coroutines, when T has a
-///    destructor); take() needs exclusive access.
-///  * Trivially destructible when T is (SetOnce<void> always), so a constinit
-///    global with a thread blocked on it at exit is left alone. No
-///    allocation: nodes live in awaiters and on waiting threads' stacks.
-///    Neither copyable nor movable.
+/// - set()/emplace() store the value if empty (true if this call did) and
+///   release every waiter, oldest first, before returning. One claim at a
+///   time constructs the value: a set() that finds it held sleeps until it
+///   ends, then returns false or, if the holder gave up, may store its own.
+/// - Inline waits (co_await, async_wait(token), claim(), get_or_init(f))
+///   resume on the releasing thread: inside set(), a stop request, or the
+///   call that hands a claim over (even a handle.destroy()). A chain of them
+///   nests one set() per link; an executor keeps the depth constant.
+///   Executors must not throw.
+/// - A claim released without a value (a throw, a dropped Claim, a destroyed
+///   coroutine) goes to the oldest claim waiter alone; value waiters wait on.
+/// - Cancellation: destroying a coroutine suspended in any wait unlinks it
+///   (and hands on a claim it held or was granted). A stop token cancels a
+///   wait the same way, yielding nullptr (false for void, a cancelled()
+///   claim) unless the value came first. Undefined: destroying a coroutine
+///   while another thread resumes it.
+/// - Blocked threads sleep on the cell's word; one set() wakes them all.
+/// - set() or wait() from inside the value's constructor throws
+///   recursive_init_error. A thread blocking on a cell whose claim a
+///   coroutine on that same thread holds deadlocks (not detected).
+/// - No waiter may be pending when the cell is destroyed (debug builds assert
+///   it for coroutines when T has a destructor); take() needs exclusive access.
+/// - No allocation; neither copyable nor movable; trivially destructible when T is.
 template <class T>
-class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first (value_rules.hpp)
+class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first
   using Base = detail::SetOnceBase<detail::checked_value_t<T>>;
   template <class Executor, class Token>
   using Awaiter = detail::ValueAwaiter<T, Executor, Token>;
@@ -124,7 +111,8 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
 
  public:
   using value_type = T;
-  /// The right to set the value, yielded by `co_await cell.claim()`.
+  /// Yielded by `co_await cell.claim()`. True: held (set(v), emplace(args...) publish;
+  /// dropped unused, it passes on). False: the value is there, or cancelled().
   using Claim = detail::SetOnceClaim<T>;
 
   /// Empty.

@@ -28,24 +28,21 @@
 #pragma once
 
 // ---- once/once.hpp -----------------------------------------------------------
-//
-// Umbrella header: every public type of the library.
+// The umbrella header: every public type of the library.
 
 // ---- once/call_once.hpp ------------------------------------------------------
+// OnceFlag and call_once: the drop-in for std::once_flag and std::call_once.
 
 #include <type_traits>
 #include <utility>
 
 // ---- once/detail/chrono.hpp --------------------------------------------------
+// The part of <chrono> that timed waits need: durations, time points, ceil, the steady and system clocks.
 //
-// The part of <chrono> that timed waits need, without the rest: durations,
-// time points, duration_cast / ceil, steady_clock and system_clock.
-//
-// In C++20 the full <chrono> also brings calendars, time zones and
-// formatting (libstdc++ 12: <sstream>, <vector>, shared_ptr), which a
-// translation unit that only holds a OnceLock would pay for. The standard
-// libraries keep the clock core in internal headers of their own; on the
-// releases listed here this header includes those instead:
+// Without the calendars, time zones and formatting of the full <chrono>
+// (why: docs/design.md, "Compile time"). The standard libraries keep the
+// clock core in internal headers; on the releases listed here this header
+// includes those instead:
 //
 //   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
 //                        <thread> and <mutex>; holds the chrono literals too)
@@ -75,9 +72,7 @@
 #define ONCE_LIGHT_CHRONO 0
 #endif
 // ---- once/detail/config.hpp --------------------------------------------------
-//
-// Configuration macros shared by every header: version, ABI namespace,
-// inlining hints, exception support and debug assertions.
+// Configuration macros shared by every header: version, ABI namespace, inlining hints, exceptions, assertions.
 
 #include <cstdio>
 #include <cstdlib>
@@ -216,6 +211,7 @@ ONCE_NAMESPACE_END
 #define ONCE_ASSERT(cond, rule) static_cast<void>(0)
 #endif
 // ---- once/detail/deadline.hpp ------------------------------------------------
+// Deadline: what a timed wait sleeps until, made from std::chrono durations and time points.
 //
 // From std::chrono durations and time points to the Deadline that wait.hpp
 // sleeps until: rounded up (a timeout never comes early) and saturated (a
@@ -226,32 +222,17 @@ ONCE_NAMESPACE_END
 #include <ratio>
 
 // ---- once/detail/wait.hpp ----------------------------------------------------
+// The one place where the library sleeps and wakes: wait, wait_until and notify_all on a 4-byte word.
 //
-// The one place where the library sleeps and wakes: wait, wait_until and
-// notify_all on a 4-byte state word.
-//
-// Three backends, chosen at compile time (see config.hpp):
-//
-//  * Linux: the futex system call directly on the word, private to the
-//    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
-//    interrupted and resumed never drifts: steady_clock deadlines sleep on
-//    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
-//    changes to the wall clock, as the standard asks of system_clock waits).
-//    32-bit targets pass 64-bit time through futex_time64.
-//
-//  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
-//    notify_all. The standard has no timed atomic wait, so a timed wait polls
-//    the word with a bounded exponential backoff: from 1 us doubling to 1 ms.
-//    A timed waiter on this backend therefore notices a change up to about
-//    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
-//    by notify_all as usual.
-//
-//  * Without an OS, or with ONCE_FORCE_SPIN_WAIT: spinning. A waiter re-reads
-//    the word, each time after the CPU's pause hint and the program's
-//    ONCE_SPIN_WAIT_HOOK() (if defined); notify_all calls the program's
-//    ONCE_SPIN_WAKE_HOOK() (if defined) and nothing else. Timed waits read
-//    std::chrono's clocks, so on bare metal they need the C library's clock
-//    (newlib: _gettimeofday / clock_gettime); untimed ones need no clock.
+// Three backends, chosen at compile time (config.hpp; docs/design.md, "Wait
+// backends", says what each costs):
+//  * futex (Linux): the system call on the word, private to the process,
+//    with absolute deadlines (FUTEX_WAIT_BITSET) on CLOCK_MONOTONIC or
+//    CLOCK_REALTIME; 32-bit targets pass 64-bit time through futex_time64.
+//  * portable (elsewhere, or ONCE_FORCE_PORTABLE_WAIT): std::atomic::wait and
+//    notify_all; a timed wait polls with a backoff from 1 us doubling to 1 ms.
+//  * spin (no OS, or ONCE_FORCE_SPIN_WAIT): re-reads the word after the pause
+//    hint and ONCE_SPIN_WAIT_HOOK(); notify_all calls ONCE_SPIN_WAKE_HOOK().
 //
 // Every function here may return spuriously: callers re-check their word.
 // The conversions from std::chrono types to a Deadline are in deadline.hpp,
@@ -664,11 +645,11 @@ bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/invoke.hpp --------------------------------------------------
+// detail::invoke: std::invoke without <functional>, for call_once.
 //
-// detail::invoke: std::invoke without <functional>. With libstdc++ 12 C++20's
-// <functional> is some 15,000 preprocessed lines (searchers, hash tables),
-// pulled into every translation unit for one function template. The rules are
-// short (the INVOKE of [func.require]):
+// With libstdc++ 12 C++20's <functional> is some 15,000 preprocessed lines
+// (searchers, hash tables), pulled into every translation unit for one
+// function template. The rules are short (the INVOKE of [func.require]):
 //
 //   invoke(f, args...)          f(args...)                for any other callable
 //   invoke(pmf, obj, args...)   (obj.*pmf)(args...)       obj: a C, or derived from C
@@ -745,32 +726,24 @@ constexpr std::invoke_result_t<F, Args...> invoke(F&& f,
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/once_state.hpp ----------------------------------------------
-//
-// The one state machine behind every type in the library.
+// OnceState: the 4-byte state word and its state machine, behind every type but SetOnce.
 
 // ---- once/errors.hpp ---------------------------------------------------------
-//
-// The exception types the library throws.
+// recursive_init_error, and how the library raises its errors (a throw, or a message and abort()).
 
 #include <stdexcept>
 
 ONCE_NAMESPACE_BEGIN
 
-/// Thrown when a cell's initializer, on the thread running it, makes a call
-/// that would wait for that same initialization to finish: `get_or_init`,
-/// `get_or_try_init`, `set`, `try_emplace` or `wait` on the cell being
-/// initialized (or dereferencing the LazyCell / LazyLock being forced),
-/// directly or through a cycle of cells (A's initializer needs B, whose
-/// initializer needs A). Without it that call would deadlock (OnceLock) or
-/// read a value that does not exist yet (OnceCell).
-///
-/// The cell is left as it was: the outer initialization goes on, and if the
-/// error escapes the initializer, the cell is empty and can be retried.
-/// Built with -fno-exceptions, the library prints the message and aborts.
-///
-/// The single-threaded OnceCell and LazyCell have no way to tell reentrancy
-/// from another thread initializing the same cell at that moment (a misuse:
-/// they are not thread-safe), so their message names both.
+/// Thrown when an initializer, on the thread running it, makes a call that
+/// would wait for that same initialization: get_or_init, get_or_try_init,
+/// set, try_emplace, call_once or a wait on the cell being initialized (or
+/// forcing the LazyCell or LazyLock being forced), directly or through a cycle of cells.
+/// - The cell is left as it was: the outer initialization goes on, and if the
+///   error escapes it, the cell is empty and can be retried.
+/// - With -fno-exceptions the library prints the message and aborts instead.
+/// - OnceCell and LazyCell cannot tell reentrancy from a second thread using
+///   the cell meanwhile (a misuse), so their message names both.
 class recursive_init_error : public std::logic_error {
  public:
   recursive_init_error()
@@ -817,9 +790,7 @@ namespace detail {
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/reentrancy.hpp ----------------------------------------------
-//
-// Reentrancy detection: each execution context's stack of the cells it is
-// initializing.
+// Reentrancy detection: each execution context's stack of the cells it is initializing.
 //
 // Where the stack is kept (one choice for the whole program):
 //  * ONCE_REENTRANCY_SLOT(), if the program defines it: an lvalue of type
@@ -932,23 +903,15 @@ inline constexpr std::int32_t kWakeCount = ~(kWakeUnit - 1) & 0x7fffffff;
 /// either side. After a failure every sleeper wakes; the first to claim the
 /// word runs its initializer and the others sleep again.
 ///
-/// W means "someone may sleep": it is set by sleepers and cleared only by
-/// the transitions above, so a waiter that gives up must not leave it behind
-/// (the next completion would make a system call for nobody). It cannot tell
-/// whether others still sleep, so it clears W and wakes them all; they set W
-/// again before sleeping on. Giving up thus costs that waiter one wake call
-/// when W was set, and each other sleeper one spurious wake-up, and the
-/// first initialization with nobody waiting still makes no system call.
+/// W means "someone may sleep": set by sleepers, cleared only by the
+/// transitions above. A waiter that gives up clears it and wakes the others,
+/// which set it again (docs/design.md, "The waiters flag").
 ///
 /// The wake count lets a stop request end a wait without polling: the stop
-/// callback bumps it (changing the word) and wakes the sleepers, so a waiter
-/// that checked its token just before the request either is woken or finds
-/// the word changed when the kernel re-checks it on the way to sleep.
+/// callback bumps it and wakes the sleepers (docs/design.md, "Stop-token waits").
 ///
-/// `Atom` is the atomic template the word is made of, and WaitOps<Atom> the
-/// wait layer it sleeps through: std::atomic and wait.hpp in every build but
-/// the model checker's (tests/model), which substitutes its own to run this
-/// very code under a scheduler that explores every interleaving.
+/// `Atom` and WaitOps<Atom> are std::atomic and wait.hpp in every build but
+/// the model checker's (tests/model), which runs this very code.
 template <template <class> class Atom = std::atomic>
 class BasicOnceState {
   using Word = Atom<std::int32_t>;
@@ -1233,10 +1196,9 @@ class LocalOnceState {
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/stop_wait.hpp -----------------------------------------------
-// SPDX-License-Identifier: MIT
+// Blocking waits on a OnceState that a stop token can cancel.
 //
-// Blocking waits on a OnceState that a stop token can cancel (the token and
-// its callback type: stop_token.hpp).
+// The token and its callback type are in stop_token.hpp.
 //
 // The waiter registers a callback that calls the state's wake_sleepers()
 // (detail/once_state.hpp: it changes the word and wakes its sleepers), then
@@ -1245,10 +1207,7 @@ ONCE_NAMESPACE_END
 // wake-up, no polling). An untimed wait() never sees any of this.
 
 // ---- once/detail/stop_token.hpp ----------------------------------------------
-// SPDX-License-Identifier: MIT
-//
-// Stop tokens without <stop_token>: what the library asks of a token, and the
-// callback type it registers on one.
+// Stop tokens without <stop_token>: what the library asks of a token, and the callback type it registers.
 //
 // Every wait that a stop token cancels is a template constrained on
 // stop_token_like: a copyable type with stop_requested(), stop_possible() and
@@ -1379,8 +1338,7 @@ struct OnceFlagAccess;
 ///   block until a call_once completes (true) or the deadline passes
 ///   (false); wait(stop_token) returns false if stop was requested first.
 /// - 4 bytes; constexpr constructor (constinit works); trivially
-///   destructible; neither copyable nor movable, like std::once_flag, so a
-///   class that holds one does not copy "done" along with its other members.
+///   destructible; neither copyable nor movable, like std::once_flag.
 class OnceFlag {
  public:
   constexpr OnceFlag() noexcept = default;
@@ -1409,9 +1367,8 @@ class OnceFlag {
            detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
   }
 
-  /// As wait(), returning false if a stop is requested on `token` first (it
-  /// wakes this waiter at once). A std::stop_token works wherever
-  /// <stop_token> does (not on libc++ 14); other tokens: detail/stop_wait.hpp.
+  /// As wait(), or false if a stop is requested on `token` first: a
+  /// std::stop_token, or any type with stop_requested(), stop_possible(), callback_type<F>.
   template <detail::stop_token_like Token>
   bool wait(const Token& token) const {
     return is_completed() || detail::wait_unless_stopped(state_, token);
@@ -1457,24 +1414,21 @@ requires std::is_invocable_v<F, Args...> ONCE_ALWAYS_INLINE void call_once(OnceF
 
 ONCE_NAMESPACE_END
 // ---- once/lazy_cell.hpp ------------------------------------------------------
+// LazyCell<T, F>: a value computed by F on first access, for one thread at a time.
 
 // ---- once/detail/lazy.hpp ----------------------------------------------------
-//
-// The core shared by LazyCell (over OnceCell) and LazyLock (over OnceLock): a
-// cell plus the function that fills it on first access.
+// Lazy<T, F, Cell>: the core of LazyCell and LazyLock, a cell and the function that fills it on first access.
 
 // ---- once/detail/cell.hpp ----------------------------------------------------
+// Cell<T, State>: the value-plus-state core of OnceCell and OnceLock, every member they share.
 //
-// The value-plus-state core shared by OnceCell (State = LocalOnceState) and
-// OnceLock (State = OnceState): every member the two have in common, written
-// once. The public headers document the types; this one documents members.
+// OnceCell uses State = LocalOnceState, OnceLock State = OnceState. The
+// public headers document the types; this one documents members.
 
 #include <optional>
 
 // ---- once/detail/storage.hpp -------------------------------------------------
-//
-// Manual-lifetime storage for a T: room for the value, constructed and
-// destroyed by the owning cell according to its state word.
+// Storage<T>: room for a value whose lifetime the owning cell manages by its state word.
 
 #include <new>
 
@@ -1796,9 +1750,9 @@ class Cell : public CellBase<T, State> {
 ONCE_NAMESPACE_END
 ONCE_STORAGE_WARNINGS_END
 // ---- once/detail/value_rules.hpp ---------------------------------------------
+// What the library's types can hold, checked where a misuse meets it first.
 //
-// What the library's types can hold, checked where a misuse meets it first:
-// each rule is a static_assert with its own message, so that `OnceLock<int&>`
+// Each rule is a static_assert with its own message, so that `OnceLock<int&>`
 // is one error that says what to write instead, not a cascade from deep
 // inside the storage.
 
@@ -1903,6 +1857,7 @@ class Lazy {
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/once_cell.hpp ------------------------------------------------------
+// OnceCell<T>: a value set at most once, for one thread at a time.
 
 ONCE_NAMESPACE_BEGIN
 
@@ -1915,20 +1870,13 @@ ONCE_NAMESPACE_BEGIN
 ///       const Grammar& grammar() { return grammar_.get_or_init(build_grammar); }
 ///     };
 ///
-/// Members (see detail/cell.hpp for each one's contract):
-///   has_value(), get()                     observe; get() is nullptr while empty
-///   get_or_init(f), get_or_try_init(f)     the value, made by f() if empty
-///   set(value), try_emplace(args...)       store if empty
-///   take(), reset()                        empty it again
-///   copy and move                          as std::optional
-///
-/// An initializer that throws leaves the cell empty, and the next call runs
-/// its own. An initializer that reaches back into its own cell (get_or_init,
-/// get_or_try_init, set or try_emplace on it) gets recursive_init_error.
-///
-/// Not thread-safe: use OnceLock when several threads may touch the cell.
-/// Trivially destructible when T is; `constinit` works. The same size as
-/// OnceLock<T>.
+/// - OnceLock's members without the waits, with the same contracts:
+///   has_value(), get(), get_or_init(f), get_or_try_init(f), set(value),
+///   try_emplace(args...), take(), reset(); copy and move as std::optional.
+/// - An initializer that throws leaves the cell empty; the next call runs its
+///   own. One that reaches back into its own cell gets recursive_init_error.
+/// - Not thread-safe: share a OnceLock between threads. The same size as
+///   OnceLock<T>; trivially destructible when T is; `constinit` works.
 template <class T>
 class OnceCell : private detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState> {
   using Base = detail::Cell<detail::checked_value_t<T>, detail::LocalOnceState>;
@@ -1959,13 +1907,13 @@ ONCE_NAMESPACE_BEGIN
 ///     LazyCell digits = [] { return std::string("0123456789"); };
 ///     digits->size();   // computes it here
 ///
-/// `*lazy`, `lazy->`, `lazy.force()` compute the value if needed and give
-/// `T&`, or `const T&` on a const LazyCell; `get()` and `has_value()` never
-/// compute. If `F` throws, the LazyCell stays empty and the next access calls
-/// `F` again; `F` touching its own LazyCell throws recursive_init_error.
-///
-/// No default constructor; neither copyable nor movable. Takes no room for an
-/// empty `F`; trivially destructible when T and F are; `constinit` works.
+/// - `*lazy`, `lazy->`, `lazy.force()` compute the value if needed and give
+///   `T&`, or `const T&` on a const LazyCell; `get()` and `has_value()` never
+///   compute.
+/// - If `F` throws, the LazyCell stays empty and the next access calls `F`
+///   again; `F` touching its own LazyCell throws recursive_init_error.
+/// - No default constructor; neither copyable nor movable. An empty `F` takes
+///   no room; trivially destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
 class LazyCell : private detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>> {
   using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceCell<detail::checked_value_t<T>>>;
@@ -2008,8 +1956,10 @@ LazyCell(F) -> LazyCell<std::remove_cvref_t<detail::call_result_t<F&>>, F>;
 
 ONCE_NAMESPACE_END
 // ---- once/lazy_lock.hpp ------------------------------------------------------
+// LazyLock<T, F>: a value computed by F on first access, from any number of threads.
 
 // ---- once/once_lock.hpp ------------------------------------------------------
+// OnceLock<T>: a value set at most once, then read by any number of threads.
 
 ONCE_NAMESPACE_BEGIN
 
@@ -2018,44 +1968,30 @@ ONCE_NAMESPACE_BEGIN
 ///     mutable OnceLock<Index> index_;   // in a class: built on first use
 ///     const Index& index() const { return index_.get_or_init([&] { return build_index(rows_); }); }
 ///
-/// Members shared with OnceCell (see detail/cell.hpp for each one's contract):
-///   has_value(), get()                     one acquire load; get() is nullptr while empty
-///   get_or_init(f), get_or_try_init(f)     the value, made by f() if empty
-///   set(value), try_emplace(args...)       store if empty
-///   take(), reset()                        empty it again (exclusive access only)
-///   copy and move                          as std::optional (exclusive access only)
-/// and its own blocking waits for a value some other thread sets:
-///   wait(), wait_for(duration), wait_until(time_point)
-///   wait(stop_token)                      T*, nullptr if stop was requested first
-///
-/// Concurrency. When several threads find the cell empty, exactly one runs
-/// its initializer; the others sleep (no spinning) until it finishes. All of
-/// them then see the whole value: completing the cell is a release that every
-/// read's acquire load pairs with. `set` and `try_emplace` also wait for an
-/// initializer that is running, then report that they did not store.
-///
-/// Failure. An initializer that throws leaves the cell empty, the exception
-/// goes to its caller, and one of the sleeping threads runs its own
-/// initializer in turn. The cell is never poisoned.
-///
-/// Reentrancy. An initializer that reaches back into its own cell, directly
-/// or through a cycle of cells on the same thread, gets recursive_init_error
-/// where it would otherwise deadlock. A cycle that spans threads (thread 1
-/// initializes A and needs B while thread 2 initializes B and needs A) is a
-/// deadlock, as with function-local statics.
-///
-/// Unsafe concurrently: take(), reset(), assignment and destruction need the
-/// cell to themselves.
-///
-/// fork(). A child forked while another thread runs the cell's initializer
-/// gets the cell mid-initialization without the thread that would finish it,
-/// and nothing recovers it: there the cell reads as empty, timed waits time
-/// out, and get_or_init, set, try_emplace and wait() block for good. (POSIX
-/// allows such a child only async-signal-safe calls until it execs; see
-/// docs/design.md, "fork() during an initialization".)
-///
-/// `sizeof(OnceLock<int>) == 8`; trivially destructible when T is; `constinit`
-/// works for the default and in-place constructors.
+/// - has_value(), get() (nullptr while empty): one acquire load.
+/// - get_or_init(f): the value, first constructed from f() if empty (a
+///   prvalue in place: T may be immovable). get_or_try_init(f): f returns an
+///   optional-like; an empty one leaves the cell empty and gives nullptr.
+/// - set(value): true if this call stored it; on false `value` was not moved
+///   from. try_emplace(args...): {the value, whether this call made it}.
+/// - take(), reset(): empty the cell again. Copy and move: as std::optional.
+/// - wait(), wait_for(d), wait_until(tp), wait(stop_token): block until
+///   another thread sets the cell (T*: nullptr on timeout or stop).
+/// - Exactly one initializer runs at a time; the others sleep until it ends,
+///   then see the whole value (completion is a release, every read an
+///   acquire). set and try_emplace wait for a running initializer, then
+///   report that they did not store.
+/// - An initializer that throws leaves the cell empty; the exception goes to
+///   its caller and one sleeping thread runs its own. Never poisoned.
+/// - An initializer that reaches back into its own cell, directly or through
+///   a cycle of cells on this thread, gets recursive_init_error. A cycle
+///   across threads deadlocks, as with function-local statics.
+/// - take(), reset(), assignment and destruction need exclusive access.
+/// - A child forked while another thread runs the initializer is not
+///   recovered: there the cell reads as empty, timed waits time out, and the
+///   other calls block for good (docs/design.md, "fork()").
+/// - sizeof(OnceLock<int>) == 8; trivially destructible when T is;
+///   `constinit` works for the default and in-place constructors.
 template <class T>
 class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceState> {
   using Base = detail::Cell<detail::checked_value_t<T>, detail::OnceState>;
@@ -2075,15 +2011,13 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
   using Base::take;
   using Base::try_emplace;
 
-  /// Blocks until some thread sets the cell, then returns the value. Throws
-  /// recursive_init_error if called from the cell's own initializer.
+  /// Blocks until some thread sets the cell. From inside the cell's own
+  /// initializer: recursive_init_error.
   T& wait() { return *wait_impl(); }
   const T& wait() const { return *wait_impl(); }
 
-  /// As wait(), until the value comes (returned) or a stop is requested on
-  /// `token` first (nullptr); a request wakes the waiter at once. The value
-  /// wins when both happened. A std::stop_token works wherever <stop_token>
-  /// does (not on libc++ 14); other token types: detail/stop_wait.hpp.
+  /// As wait(), or nullptr if a stop is requested on `token` first: a
+  /// std::stop_token, or any type with stop_requested(), stop_possible(), callback_type<F>.
   template <detail::stop_token_like Token>
   T* wait(const Token& token) {
     return wait_impl(token);
@@ -2093,8 +2027,7 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
     return wait_impl(token);
   }
 
-  /// As wait(), giving up after `timeout` (measured on steady_clock): returns
-  /// nullptr then. Never returns nullptr before the time has passed.
+  /// As wait(), or nullptr once `timeout` has passed on steady_clock, never before.
   template <class Rep, class Period>
   T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
     return wait_for_impl(timeout);
@@ -2104,9 +2037,7 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
     return wait_for_impl(timeout);
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`: returns
-  /// nullptr then. steady_clock and system_clock deadlines are slept on by
-  /// the kernel directly; other clocks are re-read after each wake-up.
+  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
   template <class Clock, class Duration>
   T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
     return wait_until_impl(deadline);
@@ -2153,22 +2084,17 @@ ONCE_NAMESPACE_BEGIN
 /// lazily built global, with a read path as cheap as a function-local static.
 ///
 ///     constinit LazyLock registry = [] { return Registry::load("plugins.d"); };
-///     ...
 ///     registry->find("png");   // the first access loads it; all others read it
 ///
-/// `*lazy`, `lazy->`, `lazy.force()` compute the value if needed (the first
-/// thread runs `F`, concurrent ones sleep until it is done) and give `T&`,
-/// or `const T&` on a const LazyLock. `get()` and `has_value()` never compute.
-///
-/// If `F` throws, the LazyLock stays empty and the next access calls `F`
-/// again (Rust's LazyLock is poisoned forever instead). `F` touching its own
-/// LazyLock throws recursive_init_error. Everything OnceLock says about
-/// ordering and concurrency holds, since a LazyLock is a OnceLock and its `F`.
-///
-/// `F` is stored without taking room when it is empty, so
-/// `sizeof(LazyLock<int, captureless lambda>) == 8` (Rust's LazyLock<i32> is
-/// 16). No default constructor; neither copyable nor movable. Trivially
-/// destructible when T and F are; `constinit` works.
+/// - `*lazy`, `lazy->`, `lazy.force()` compute the value if needed (one thread
+///   runs `F`, concurrent ones sleep until it is done) and give `T&`, or
+///   `const T&` on a const LazyLock. `get()` and `has_value()` never compute.
+/// - If `F` throws, the LazyLock stays empty and the next access calls `F`
+///   again. `F` touching its own LazyLock throws recursive_init_error.
+/// - Ordering and concurrency as OnceLock's: a LazyLock is a OnceLock and its `F`.
+/// - An empty `F` takes no room: sizeof(LazyLock<int, captureless lambda>) == 8.
+///   No default constructor; neither copyable nor movable; trivially
+///   destructible when T and F are; `constinit` works.
 template <class T, class F = T (*)()>
 class LazyLock : private detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>> {
   using Base = detail::Lazy<detail::checked_value_t<T>, F, OnceLock<detail::checked_value_t<T>>>;
@@ -2211,17 +2137,18 @@ LazyLock(F) -> LazyLock<std::remove_cvref_t<detail::call_result_t<F&>>, F>;
 
 ONCE_NAMESPACE_END
 // ---- once/once_shared.hpp ----------------------------------------------------
+// OnceShared<T>: a std::shared_ptr<T> slot set once, read without touching the reference count.
 
 #include <memory>
 
 // ---- once/detail/shared_slot.hpp ---------------------------------------------
+// SharedSlot<T>: the publication protocol behind OnceShared.
 //
-// The publication protocol behind OnceShared: a pointer published by one
-// compare-and-swap, the owning std::shared_ptr taken in by the winner, and a
-// state word that initializers hold and waiters sleep on. OnceShared is the
-// public face; this class is the part whose interleavings matter, templated
-// on the atomic (as BasicOnceState is) so that a deterministic scheduler can
-// run it.
+// A pointer published by one compare-and-swap, the owning std::shared_ptr
+// taken in by the winner, and a state word that initializers hold and
+// waiters sleep on. OnceShared is the public face; this class is the part
+// whose interleavings matter, templated on the atomic (as BasicOnceState is)
+// so that a deterministic scheduler can run it.
 
 ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
@@ -2409,115 +2336,39 @@ template <class F, class T>
 concept shared_initializer_for = std::invocable<F> && std::convertible_to<std::invoke_result_t<F>, std::shared_ptr<T>>;
 }  // namespace detail
 
-/// A std::shared_ptr<T> slot that is set at most once and then read by any
-/// number of threads, on hot paths, without touching the reference count.
+/// A std::shared_ptr<T> slot that is set at most once, then read by any
+/// number of threads on hot paths without touching the reference count.
 ///
-///     constinit once::OnceShared<const Config> config;     // namespace scope, no static-init order problems
-///     config.store(std::make_shared<const Config>(parse(file)));   // at start-up, lock-free
-///     const Config* c = config.get();                       // per request: one acquire load
-///     std::shared_ptr<const Config> keep = config.load();   // an owning copy for work that may outlive the slot
+///     constinit once::OnceShared<const Config> config;
+///     config.store(std::make_shared<const Config>(parse(file)));  // lock-free
+///     const Config* c = config.get();                             // per request: one acquire load
+///     std::shared_ptr<const Config> keep = config.load();         // a reference that outlives the slot
 ///
-/// Members:
-///   get()                       T*, nullptr while empty: one acquire load, no reference count touched
-///   load()                      an owning std::shared_ptr<T> (empty while empty): one acquire load and a
-///                               reference-count increment
-///   store(p)                    lock-free; true if this call set the slot, false (p untouched) if it was set
-///   get_or_init(f)              the value, made by f() (returning std::shared_ptr<T>, or anything that converts
-///                               to one) if empty; exactly one f runs at a time, the other callers sleep
-///   get_or_make_shared(args...) get_or_init with std::make_shared<T>(args...): one allocation for object and
-///                               reference count; `args` are only used if this call makes the value
-///   get_or_try_init(f)          as get_or_init for an f that may decline: it returns an optional-like of a
-///                               shared_ptr (std::optional<std::shared_ptr<T>>); empty leaves the slot empty
-///                               and yields nullptr
-///   has_value()                 complete: as load() sees it (get() may see a winning store a moment earlier)
-///   wait(), wait_for(d), wait_until(tp)
-///                               block until some thread sets the slot: T&, or T* (nullptr on timeout)
-///   wait(stop_token)            as wait(), T*: nullptr if stop was requested first (prompt on request_stop)
-///   take()                      the owning pointer, leaving the slot empty and settable again (exclusive access)
-///   OnceShared(p)               explicit; full from the start (null p throws std::invalid_argument, as store)
-///
-/// get() or load()? get() is the read path: one load, nothing written, so
-/// readers on many cores do not contend on the reference count's cache line.
-/// The pointer stays valid while the slot holds it, that is until the slot
-/// is destroyed or take()n, which needs exclusive access, so a reader may use
-/// it for as long as the slot itself is alive. load() is for a reference that
-/// must outlive the slot (handing the object to a task, a callback, another
-/// thread whose lifetime the slot's owner does not control). Its increment is
-/// an atomic read-modify-write on a cache line shared by every load(); its
-/// matching decrement comes when the copy is dropped.
-///
-/// Concurrency. The pointer is published with one compare-and-swap, which
-/// decides among every store and initializer: exactly one wins, and every
-/// later get() on any thread sees its pointer and the object it points to
-/// (release on the publishing CAS, acquire in get()). A store never waits:
-/// not for another store, not for a running initializer. A store that comes
-/// while an initializer's f() runs wins; that initializer's result is then
-/// released unused and its get_or_init returns the stored value. While f()
-/// runs, other get_or_init callers sleep in the library's wait layer (no
-/// spinning), and wake when it finishes or a store sets the slot.
-///
-/// After publishing its pointer, the winner takes its reference into the
-/// slot (copy or move of one shared_ptr, no user code) and then marks the
-/// slot complete. In that window of a few instructions, get() already returns
-/// the pointer; load() and get_or_init wait the window out, so they return
-/// only once the slot is complete. Once complete, the thread that set the
-/// slot never touches it again, so a thread may destroy the slot as soon as
-/// get_or_init or a non-null load() has returned to it. That does not hold
-/// for get() or a store() that returned false: they can see the pointer
-/// before the store that set it has returned.
-///
-/// Null. A null pointer is never a stored value, since get() uses null to
-/// mean "empty". store(p) with p.get() == nullptr throws std::invalid_argument
-/// (aborts with a message under -fno-exceptions) and leaves the slot as it
-/// was, empty or not; an f() that returns null throws the same and leaves the
-/// slot empty. The test is the stored pointer: a shared_ptr that owns nothing
-/// but points somewhere, made with the aliasing constructor from an empty
-/// one (the usual way to lend a static object through a shared_ptr API), is
-/// accepted and handed back as it is by load(). An owning shared_ptr that
-/// points to null is refused.
-///
-/// Failure and reentrancy. An f() that throws leaves the slot empty, the
-/// exception goes to its caller, and the next caller (a sleeping one, if
-/// any) tries its own. get_or_init or get_or_make_shared on the same slot
-/// from inside its own f(), directly or through a cycle of cells, throws
-/// recursive_init_error instead of deadlocking; store(), get() and load()
-/// never do: a store from inside f() wins as any other store would.
-///
-/// Aliasing shared_ptrs (a pointer into an object the shared_ptr owns) are
-/// stored as given: get() is the aliased pointer, and the whole owner stays
-/// alive. OnceShared<const T> takes std::shared_ptr<T> in store and from f(),
-/// and store(shared_ptr<Derived>) works for a base T: these converting
-/// overloads also leave the argument untouched when they return false.
-///
-/// Copy and move. A copy load()s the source (safe while other threads use the
-/// source) and holds the same object; a move take()s the source. Assignment
-/// needs exclusive access to the target (and, for a move, to the source).
-///
-/// Unsafe concurrently: take(), assignment and destruction need the slot to
-/// themselves: no other thread may be inside any member, including a store()
-/// whose pointer a get() has already seen.
-///
-/// Size: four pointers (32 bytes on 64-bit targets), static_asserted below.
-/// Three would be the published pointer and the owning shared_ptr's two
-/// words, with no room left for the 4-byte state word that get_or_init's
-/// callers sleep on. Folding the two roles into one word does not work:
-///  * keeping only the state word and the shared_ptr makes the state word the
-///    publication point, and then a store that loses to a store still copying
-///    its shared_ptr in must either wait for it (not lock-free) or return
-///    false while get() on its own thread still returns nullptr;
-///  * reading the shared_ptr's own pointer field atomically is not portable
-///    (its layout is unspecified and it is not trivially copyable), and
-///    keeping flags in the pointer's low bits fails for aliasing pointers,
-///    which need not be aligned;
-///  * sleeping on some word outside the object (an address-keyed table)
-///    would be a second wait mechanism and a shared hot spot.
-/// So the fourth word holds the state (4 bytes and 4 of padding on 64-bit).
-///
-/// T must be an object type other than an array; it may be incomplete where
-/// the slot is declared (as with std::shared_ptr).
+/// - Every store and initializer competes in one compare-and-swap on the
+///   published pointer: exactly one wins, and every later get() on any thread
+///   sees its pointer and the object behind it.
+/// - A store never waits, not even for a running initializer: one that lands
+///   while f() runs wins, f's result is released unused and that get_or_init
+///   returns the stored value. Other get_or_init callers sleep while f() runs.
+/// - get() may see the pointer a few instructions before the slot is
+///   complete; load(), has_value(), get_or_init and the waits return only
+///   once it is. So a thread may destroy the slot as soon as get_or_init or a
+///   non-null load() has returned to it, but not after a get() or a false store().
+/// - Null is never a value (get() uses it for "empty"): a store, or an f()
+///   result, whose get() is null throws std::invalid_argument (aborts under
+///   -fno-exceptions) and leaves the slot as it was. A non-owning shared_ptr
+///   that points somewhere is accepted; aliasing pointers are stored as given.
+/// - An f() that throws leaves the slot empty and the next caller retries.
+///   get_or_init from inside its own f(), directly or through a cycle of
+///   cells, throws recursive_init_error; store(), get() and load() never do.
+/// - A copy load()s the source, a move take()s it. take(), assignment and
+///   destruction need exclusive access: no other thread in any member,
+///   including a store() whose pointer a get() has already seen.
+/// - T is an object type, not an array, and may be incomplete where the slot
+///   is declared. Four pointers in size (why: docs/design.md); constinit works.
 template <class T>
 class OnceShared {
-  static_assert(detail::PointeeRules<T>::kChecked);  // each rule reports itself (detail/value_rules.hpp)
+  static_assert(detail::PointeeRules<T>::kChecked);  // each rule reports itself
 
  public:
   using element_type = T;
@@ -2525,8 +2376,7 @@ class OnceShared {
   /// Empty. A constant initializer: `constinit` works.
   constexpr OnceShared() noexcept = default;
 
-  /// Full from the start. Throws std::invalid_argument if `value.get()` is
-  /// null, as store does.
+  /// Full from the start. A null `value.get()` throws std::invalid_argument.
   explicit OnceShared(std::shared_ptr<T> value) {
     if (value == nullptr) detail::throw_invalid_argument("once: OnceShared: a null pointer is not a value");
     slot_.set_exclusive(std::move(value));
@@ -2550,17 +2400,15 @@ class OnceShared {
   /// Releases the slot's reference, if it holds one.
   ~OnceShared() = default;
 
-  /// The stored pointer, or nullptr while the slot is empty. One acquire
-  /// load; no reference count is touched. Shallow const, as std::shared_ptr:
-  /// a const slot gives a T*, OnceShared<const T> a const T*.
+  /// The pointer, nullptr while empty: one acquire load, no reference count.
+  /// Shallow const, as std::shared_ptr (OnceShared<const T> gives a const T*).
   [[nodiscard]] ONCE_ALWAYS_INLINE T* get() const noexcept { return slot_.get(); }
 
   /// Whether the slot is set and complete (what load() and the waits see).
   [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return slot_.is_complete(); }
 
-  /// An owning copy of the stored pointer, or an empty shared_ptr while the
-  /// slot is empty. Never blocks on an initializer; may wait out the few
-  /// instructions a winning store needs to finish (see the class comment).
+  /// An owning copy, empty while the slot is. Never blocks on an initializer;
+  /// may wait out the few instructions a winning store needs to complete.
   [[nodiscard]] ONCE_ALWAYS_INLINE std::shared_ptr<T> load() const noexcept {
     // is_complete's acquire pairs with complete(), which follows the
     // construction of the owning reference.
@@ -2569,16 +2417,13 @@ class OnceShared {
     return slot_.load_slow();
   }
 
-  /// Stores `value` if the slot is empty. Lock-free. Returns true if this
-  /// call set the slot; false if it was already set, and then `value` is
-  /// untouched (not copied from, not moved from). Throws
-  /// std::invalid_argument if `value.get()` is null, whatever the slot holds.
+  /// Lock-free: stores `value` if empty. True if this call set the slot; on
+  /// false `value` is untouched. A null `value.get()` throws std::invalid_argument.
   bool store(const std::shared_ptr<T>& value) { return slot_.publish(value); }
   bool store(std::shared_ptr<T>&& value) { return slot_.publish(std::move(value)); }
 
-  /// As above, for a shared_ptr<U> whose U* converts to T* (a derived class,
-  /// or T = const U): converted only if this call wins, so a `store` that
-  /// returns false leaves even a moved argument intact.
+  /// As above for U* convertible to T* (a derived class, or T = const U);
+  /// converted only if this call wins, so false leaves even an rvalue intact.
   template <class U>
   requires std::convertible_to<U*, T*>
   bool store(const std::shared_ptr<U>& value) { return slot_.publish(value); }
@@ -2586,27 +2431,19 @@ class OnceShared {
   requires std::convertible_to<U*, T*>
   bool store(std::shared_ptr<U>&& value) { return slot_.publish(std::move(value)); }
 
-  /// The value, first setting the slot to `f()` if it is empty. `f` returns
-  /// a std::shared_ptr<T> (or anything that converts to one: shared_ptr<U>,
-  /// unique_ptr<U>). One f runs at a time; the other callers sleep until it
-  /// finishes. If `f` throws, or returns null (std::invalid_argument), the
-  /// slot stays empty and the exception propagates; the next caller retries.
-  /// If a store sets the slot while `f` runs, f's result is released and the
-  /// stored value returned. Returns once the slot is complete.
+  /// The value, first set to `f()` if empty; `f` returns std::shared_ptr<T> or
+  /// what converts to one (shared_ptr<U>, unique_ptr<U>). Returns once complete.
   template <class F>
   requires detail::shared_initializer_for<F, T> ONCE_ALWAYS_INLINE T& get_or_init(F&& f) {
     // The state word rather than the pointer: returning only once complete
-    // is what lets the caller destroy the slot right after (class comment).
+    // is what lets the caller destroy the slot right after.
     if (slot_.is_complete()) [[likely]]
       return *slot_.completed_pointer();
     return *slot_.template initialize<false>(std::forward<F>(f));
   }
 
-  /// As get_or_init, for an `f` that may decline: `f` returns an
-  /// optional-like of a shared_ptr (std::optional<std::shared_ptr<T>>: tests
-  /// as bool, `*result` converts to std::shared_ptr<T>). Empty: the slot
-  /// stays empty and this returns nullptr (a later call may try again). An
-  /// engaged result holding null throws std::invalid_argument, as get_or_init.
+  /// As get_or_init for an `f` returning std::optional<std::shared_ptr<T>> (or
+  /// anything optional-like): empty leaves the slot empty and returns nullptr.
   template <class F>
   requires std::invocable<F> && requires(std::invoke_result_t<F> result) {
     static_cast<bool>(result);
@@ -2628,9 +2465,8 @@ class OnceShared {
     return *get();
   }
 
-  /// get_or_init with `std::make_shared<T>(std::forward<Args>(args)...)`: the
-  /// object and its reference count in one allocation. The arguments are
-  /// used only if this call makes the value; otherwise they are untouched.
+  /// get_or_init with std::make_shared<T>(args...), one allocation; the
+  /// arguments are used only if this call makes the value.
   template <class... Args>
   requires std::constructible_from<std::remove_cv_t<T>, Args...> T& get_or_make_shared(Args&&... args) {
     if (slot_.is_complete()) [[likely]]
@@ -2639,8 +2475,8 @@ class OnceShared {
         [&] { return std::make_shared<std::remove_cv_t<T>>(std::forward<Args>(args)...); });
   }
 
-  /// Blocks until some thread sets the slot, then returns the value. Throws
-  /// recursive_init_error if called from the slot's own initializer.
+  /// Blocks until some thread sets the slot. From inside the slot's own
+  /// initializer: recursive_init_error.
   T& wait() const {
     if (!slot_.is_complete()) slot_.state().wait();
     return *slot_.completed_pointer();
@@ -2662,18 +2498,16 @@ class OnceShared {
     return complete ? slot_.completed_pointer() : nullptr;
   }
 
-  /// As wait(), until the value comes (T*) or a stop is requested on `token`
-  /// first (nullptr). A std::stop_token works wherever <stop_token> does;
-  /// see detail/stop_wait.hpp for other token types.
+  /// As wait(), or nullptr if a stop is requested on `token` first: a
+  /// std::stop_token, or any type with stop_requested(), stop_possible(), callback_type<F>.
   template <detail::stop_token_like Token>
   T* wait(const Token& token) const {
     if (slot_.is_complete()) return slot_.completed_pointer();
     return detail::wait_unless_stopped(slot_.state(), token) ? slot_.completed_pointer() : nullptr;
   }
 
-  /// Moves the owning pointer out and leaves the slot empty, ready to be set
-  /// again. Empty shared_ptr if the slot was empty.
-  /// Exclusive access only: no other thread may use the slot meanwhile.
+  /// Moves the owning pointer out (empty if none); the slot can be set again.
+  /// Exclusive access only.
   std::shared_ptr<T> take() noexcept { return slot_.take(); }
 
   // ====================== End of public interface ======================
@@ -2686,25 +2520,27 @@ class OnceShared {
     if (value != nullptr) slot_.set_exclusive(std::move(value));
   }
 
-  detail::SharedSlot<T> slot_;  // the publication protocol: see detail/shared_slot.hpp
+  detail::SharedSlot<T> slot_;  // the publication protocol
 };
 
 static_assert(sizeof(OnceShared<int>) == 4 * sizeof(void*),
-              "OnceShared is the published pointer, the state word (padded) and a shared_ptr: see the class comment");
+              "OnceShared is the published pointer, the state word (padded) and a shared_ptr");
 
 ONCE_NAMESPACE_END
 ONCE_STORAGE_WARNINGS_END
 // ---- once/set_once.hpp -------------------------------------------------------
+// SetOnce<T>: a value set once and awaited by coroutines and threads; SetOnce<void>, the event alone.
 
 #include <coroutine>
 
 // ---- once/detail/set_once_awaiters.hpp ---------------------------------------
+// Coroutines in SetOnce's waiter list: the awaiters, and the Claim that claim() yields.
 //
-// Coroutines in SetOnce's waiter list: the awaiters of `co_await cell`,
-// `async_wait(...)`, `claim(...)` and `get_or_init(...)`, whose nodes live in
-// the coroutine frame, and the Claim that `claim()` yields.
+// The awaiters of `co_await cell`, `async_wait(...)`, `claim(...)` and
+// `get_or_init(...)` keep their nodes in the coroutine frame.
 
 // ---- once/detail/waiter_list.hpp ---------------------------------------------
+// BasicWaiterList: SetOnce's state word and its list of waiters.
 //
 // SetOnce's state: one pointer-sized word that holds "set", the claim on
 // constructing the value, and the head of one intrusive list of every waiter
@@ -3477,10 +3313,10 @@ class [[nodiscard]] GetOrInitAwaiter : public ClaimAwaiter<T, Executor, NoStopTo
 }  // namespace detail
 ONCE_NAMESPACE_END
 // ---- once/detail/thread_parker.hpp -------------------------------------------
+// Threads in SetOnce's waiter list: a node on the waiting thread's stack, and the blocking waits.
 //
-// Threads in SetOnce's waiter list: a node on the waiting thread's stack,
-// and the blocking operations built on it (wait, timed wait, stop-token
-// wait, and a set() that waits for another setter's claim).
+// The blocking operations: wait, timed wait, stop-token wait, and a set()
+// that waits for another setter's claim.
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
@@ -3769,50 +3605,37 @@ concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::
 /// threads: a one-shot event that carries a value (SetOnce<void>: none), and
 /// an asynchronous OnceLock (claim, get_or_init).
 ///
-///     once::SetOnce<Config> config;
-///     Config& c = co_await config;                      // a coroutine
-///     Config& c = co_await config.async_wait(executor); // resumed through executor(handle)
-///     Config& c = config.wait();                        // a thread
-///     config.set(load_config());                        // the producer
-///
-///     // An asynchronous initializer: one claimant runs it, a failed or
-///     // destroyed one hands the claim to the next.
+///     Config& c = co_await config;                       // a coroutine, resumed inside set()
+///     Config& c = co_await config.async_wait(executor);  // resumed through executor(handle)
+///     Config& c = config.wait();                         // a thread
+///     config.set(load_config());                         // the producer
 ///     if (auto claim = co_await config.claim()) claim.set(co_await fetch_config());
-///     co_return *config.get();
 ///
-/// Contract (rationale: docs/design.md, "SetOnce: one waiter list"):
-///  * set()/emplace() store the value if empty (true if this call did) and
-///    release every waiter, oldest first, before returning. One claim at a
-///    time constructs the value: a set() that finds it held sleeps until it
-///    ends, then returns false or, if the holder gave up, may take it over.
-///  * Inline waits (co_await, async_wait(token), claim(), get_or_init(f))
-///    resume on the releasing thread, inside set(), a stop request, or the
-///    call that hands a claim over (even a handle.destroy()). A chain of
-///    inline waiters that set further cells nests one set() per link: use
-///    an executor (constant depth) for long chains. Executors must not throw.
-///  * A claim released without a value (throw, drop, destroyed coroutine)
-///    goes to the oldest claim waiter alone; value waiters keep waiting.
-///  * Cancellation: destroying a coroutine suspended in any wait on the cell
-///    unlinks its node (and hands on a claim it held or was granted). A stop
-///    token cancels a wait the same way; it then yields nullptr (false for
-///    void, a claim with cancelled()), unless the value came first.
-///    Undefined: destroying a coroutine while another thread resumes it.
-///  * Stop-token overloads are templates on a stop-token-like type, so this
-///    header does not include <stop_token>; a caller that has one has it.
-///  * Blocked threads sleep on the cell's word; one set() wakes them all with
-///    one system call. wait(token) wakes on request_stop() (no polling).
-///  * Reentrancy: set() or wait() from inside the value's constructor throws
-///    recursive_init_error. A thread blocking on a cell whose claim a
-///    coroutine on the same thread holds deadlocks (not detected).
-///  * Preconditions: no waiter may be pending when the cell is destroyed
-///    (asserted in debug builds for suspended coroutines, when T has a
-///    destructor); take() needs exclusive access.
-///  * Trivially destructible when T is (SetOnce<void> always), so a constinit
-///    global with a thread blocked on it at exit is left alone. No
-///    allocation: nodes live in awaiters and on waiting threads' stacks.
-///    Neither copyable nor movable.
+/// - set()/emplace() store the value if empty (true if this call did) and
+///   release every waiter, oldest first, before returning. One claim at a
+///   time constructs the value: a set() that finds it held sleeps until it
+///   ends, then returns false or, if the holder gave up, may store its own.
+/// - Inline waits (co_await, async_wait(token), claim(), get_or_init(f))
+///   resume on the releasing thread: inside set(), a stop request, or the
+///   call that hands a claim over (even a handle.destroy()). A chain of them
+///   nests one set() per link; an executor keeps the depth constant.
+///   Executors must not throw.
+/// - A claim released without a value (a throw, a dropped Claim, a destroyed
+///   coroutine) goes to the oldest claim waiter alone; value waiters wait on.
+/// - Cancellation: destroying a coroutine suspended in any wait unlinks it
+///   (and hands on a claim it held or was granted). A stop token cancels a
+///   wait the same way, yielding nullptr (false for void, a cancelled()
+///   claim) unless the value came first. Undefined: destroying a coroutine
+///   while another thread resumes it.
+/// - Blocked threads sleep on the cell's word; one set() wakes them all.
+/// - set() or wait() from inside the value's constructor throws
+///   recursive_init_error. A thread blocking on a cell whose claim a
+///   coroutine on that same thread holds deadlocks (not detected).
+/// - No waiter may be pending when the cell is destroyed (debug builds assert
+///   it for coroutines when T has a destructor); take() needs exclusive access.
+/// - No allocation; neither copyable nor movable; trivially destructible when T is.
 template <class T>
-class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first (value_rules.hpp)
+class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first
   using Base = detail::SetOnceBase<detail::checked_value_t<T>>;
   template <class Executor, class Token>
   using Awaiter = detail::ValueAwaiter<T, Executor, Token>;
@@ -3825,7 +3648,8 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
 
  public:
   using value_type = T;
-  /// The right to set the value, yielded by `co_await cell.claim()`.
+  /// Yielded by `co_await cell.claim()`. True: held (set(v), emplace(args...) publish;
+  /// dropped unused, it passes on). False: the value is there, or cancelled().
   using Claim = detail::SetOnceClaim<T>;
 
   /// Empty.

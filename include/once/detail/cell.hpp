@@ -1,9 +1,8 @@
-// once: initialize-once primitives for C++20.
+// Cell<T, State>: the value-plus-state core of OnceCell and OnceLock, every member they share.
 // SPDX-License-Identifier: MIT
 //
-// The value-plus-state core shared by OnceCell (State = LocalOnceState) and
-// OnceLock (State = OnceState): every member the two have in common, written
-// once. The public headers document the types; this one documents members.
+// OnceCell uses State = LocalOnceState, OnceLock State = OnceState. The
+// public headers document the types; this one documents members.
 #pragma once
 
 #include <concepts>

@@ -1,14 +1,10 @@
-// once: initialize-once primitives for C++20.
+// The part of <chrono> that timed waits need: durations, time points, ceil, the steady and system clocks.
 // SPDX-License-Identifier: MIT
 //
-// The part of <chrono> that timed waits need, without the rest: durations,
-// time points, duration_cast / ceil, steady_clock and system_clock.
-//
-// In C++20 the full <chrono> also brings calendars, time zones and
-// formatting (libstdc++ 12: <sstream>, <vector>, shared_ptr), which a
-// translation unit that only holds a OnceLock would pay for. The standard
-// libraries keep the clock core in internal headers of their own; on the
-// releases listed here this header includes those instead:
+// Without the calendars, time zones and formatting of the full <chrono>
+// (why: docs/design.md, "Compile time"). The standard libraries keep the
+// clock core in internal headers; on the releases listed here this header
+// includes those instead:
 //
 //   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
 //                        <thread> and <mutex>; holds the chrono literals too)

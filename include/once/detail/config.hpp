@@ -1,8 +1,5 @@
-// once: initialize-once primitives for C++20.
+// Configuration macros shared by every header: version, ABI namespace, inlining hints, exceptions, assertions.
 // SPDX-License-Identifier: MIT
-//
-// Configuration macros shared by every header: version, ABI namespace,
-// inlining hints, exception support and debug assertions.
 #pragma once
 
 #include <cstdio>

@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// Deadline: what a timed wait sleeps until, made from std::chrono durations and time points.
 // SPDX-License-Identifier: MIT
 //
 // From std::chrono durations and time points to the Deadline that wait.hpp

@@ -1,8 +1,5 @@
-// once: initialize-once primitives for C++20.
+// Lazy<T, F, Cell>: the core of LazyCell and LazyLock, a cell and the function that fills it on first access.
 // SPDX-License-Identifier: MIT
-//
-// The core shared by LazyCell (over OnceCell) and LazyLock (over OnceLock): a
-// cell plus the function that fills it on first access.
 #pragma once
 
 #include <type_traits>

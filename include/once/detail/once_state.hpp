@@ -1,7 +1,5 @@
-// once: initialize-once primitives for C++20.
+// OnceState: the 4-byte state word and its state machine, behind every type but SetOnce.
 // SPDX-License-Identifier: MIT
-//
-// The one state machine behind every type in the library.
 #pragma once
 
 #include <atomic>
@@ -52,23 +50,15 @@ inline constexpr std::int32_t kWakeCount = ~(kWakeUnit - 1) & 0x7fffffff;
 /// either side. After a failure every sleeper wakes; the first to claim the
 /// word runs its initializer and the others sleep again.
 ///
-/// W means "someone may sleep": it is set by sleepers and cleared only by
-/// the transitions above, so a waiter that gives up must not leave it behind
-/// (the next completion would make a system call for nobody). It cannot tell
-/// whether others still sleep, so it clears W and wakes them all; they set W
-/// again before sleeping on. Giving up thus costs that waiter one wake call
-/// when W was set, and each other sleeper one spurious wake-up, and the
-/// first initialization with nobody waiting still makes no system call.
+/// W means "someone may sleep": set by sleepers, cleared only by the
+/// transitions above. A waiter that gives up clears it and wakes the others,
+/// which set it again (docs/design.md, "The waiters flag").
 ///
 /// The wake count lets a stop request end a wait without polling: the stop
-/// callback bumps it (changing the word) and wakes the sleepers, so a waiter
-/// that checked its token just before the request either is woken or finds
-/// the word changed when the kernel re-checks it on the way to sleep.
+/// callback bumps it and wakes the sleepers (docs/design.md, "Stop-token waits").
 ///
-/// `Atom` is the atomic template the word is made of, and WaitOps<Atom> the
-/// wait layer it sleeps through: std::atomic and wait.hpp in every build but
-/// the model checker's (tests/model), which substitutes its own to run this
-/// very code under a scheduler that explores every interleaving.
+/// `Atom` and WaitOps<Atom> are std::atomic and wait.hpp in every build but
+/// the model checker's (tests/model), which runs this very code.
 template <template <class> class Atom = std::atomic>
 class BasicOnceState {
   using Word = Atom<std::int32_t>;

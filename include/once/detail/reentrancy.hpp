@@ -1,8 +1,5 @@
-// once: initialize-once primitives for C++20.
+// Reentrancy detection: each execution context's stack of the cells it is initializing.
 // SPDX-License-Identifier: MIT
-//
-// Reentrancy detection: each execution context's stack of the cells it is
-// initializing.
 //
 // Where the stack is kept (one choice for the whole program):
 //  * ONCE_REENTRANCY_SLOT(), if the program defines it: an lvalue of type

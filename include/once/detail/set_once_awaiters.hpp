@@ -1,9 +1,8 @@
-// once: initialize-once primitives for C++20.
+// Coroutines in SetOnce's waiter list: the awaiters, and the Claim that claim() yields.
 // SPDX-License-Identifier: MIT
 //
-// Coroutines in SetOnce's waiter list: the awaiters of `co_await cell`,
-// `async_wait(...)`, `claim(...)` and `get_or_init(...)`, whose nodes live in
-// the coroutine frame, and the Claim that `claim()` yields.
+// The awaiters of `co_await cell`, `async_wait(...)`, `claim(...)` and
+// `get_or_init(...)` keep their nodes in the coroutine frame.
 #pragma once
 
 #include <atomic>

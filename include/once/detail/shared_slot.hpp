@@ -1,12 +1,11 @@
-// once: initialize-once primitives for C++20.
+// SharedSlot<T>: the publication protocol behind OnceShared.
 // SPDX-License-Identifier: MIT
 //
-// The publication protocol behind OnceShared: a pointer published by one
-// compare-and-swap, the owning std::shared_ptr taken in by the winner, and a
-// state word that initializers hold and waiters sleep on. OnceShared is the
-// public face; this class is the part whose interleavings matter, templated
-// on the atomic (as BasicOnceState is) so that a deterministic scheduler can
-// run it.
+// A pointer published by one compare-and-swap, the owning std::shared_ptr
+// taken in by the winner, and a state word that initializers hold and
+// waiters sleep on. OnceShared is the public face; this class is the part
+// whose interleavings matter, templated on the atomic (as BasicOnceState is)
+// so that a deterministic scheduler can run it.
 #pragma once
 
 #include <atomic>

@@ -1,7 +1,5 @@
+// Stop tokens without <stop_token>: what the library asks of a token, and the callback type it registers.
 // SPDX-License-Identifier: MIT
-//
-// Stop tokens without <stop_token>: what the library asks of a token, and the
-// callback type it registers on one.
 //
 // Every wait that a stop token cancels is a template constrained on
 // stop_token_like: a copyable type with stop_requested(), stop_possible() and

@@ -1,7 +1,7 @@
+// Blocking waits on a OnceState that a stop token can cancel.
 // SPDX-License-Identifier: MIT
 //
-// Blocking waits on a OnceState that a stop token can cancel (the token and
-// its callback type: stop_token.hpp).
+// The token and its callback type are in stop_token.hpp.
 //
 // The waiter registers a callback that calls the state's wake_sleepers()
 // (detail/once_state.hpp: it changes the word and wakes its sleepers), then

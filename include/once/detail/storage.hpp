@@ -1,8 +1,5 @@
-// once: initialize-once primitives for C++20.
+// Storage<T>: room for a value whose lifetime the owning cell manages by its state word.
 // SPDX-License-Identifier: MIT
-//
-// Manual-lifetime storage for a T: room for the value, constructed and
-// destroyed by the owning cell according to its state word.
 #pragma once
 
 #include <new>

@@ -1,9 +1,8 @@
-// once: initialize-once primitives for C++20.
+// Threads in SetOnce's waiter list: a node on the waiting thread's stack, and the blocking waits.
 // SPDX-License-Identifier: MIT
 //
-// Threads in SetOnce's waiter list: a node on the waiting thread's stack,
-// and the blocking operations built on it (wait, timed wait, stop-token
-// wait, and a set() that waits for another setter's claim).
+// The blocking operations: wait, timed wait, stop-token wait, and a set()
+// that waits for another setter's claim.
 #pragma once
 
 #include <atomic>

@@ -1,8 +1,7 @@
-// once: initialize-once primitives for C++20.
+// What the library's types can hold, checked where a misuse meets it first.
 // SPDX-License-Identifier: MIT
 //
-// What the library's types can hold, checked where a misuse meets it first:
-// each rule is a static_assert with its own message, so that `OnceLock<int&>`
+// Each rule is a static_assert with its own message, so that `OnceLock<int&>`
 // is one error that says what to write instead, not a cascade from deep
 // inside the storage.
 #pragma once

@@ -1,31 +1,15 @@
-// once: initialize-once primitives for C++20.
+// The one place where the library sleeps and wakes: wait, wait_until and notify_all on a 4-byte word.
 // SPDX-License-Identifier: MIT
 //
-// The one place where the library sleeps and wakes: wait, wait_until and
-// notify_all on a 4-byte state word.
-//
-// Three backends, chosen at compile time (see config.hpp):
-//
-//  * Linux: the futex system call directly on the word, private to the
-//    process. Deadlines are absolute (FUTEX_WAIT_BITSET), so a wait that is
-//    interrupted and resumed never drifts: steady_clock deadlines sleep on
-//    CLOCK_MONOTONIC, system_clock deadlines on CLOCK_REALTIME (and so follow
-//    changes to the wall clock, as the standard asks of system_clock waits).
-//    32-bit targets pass 64-bit time through futex_time64.
-//
-//  * Elsewhere, or with ONCE_FORCE_PORTABLE_WAIT: std::atomic::wait and
-//    notify_all. The standard has no timed atomic wait, so a timed wait polls
-//    the word with a bounded exponential backoff: from 1 us doubling to 1 ms.
-//    A timed waiter on this backend therefore notices a change up to about
-//    1 ms (plus the OS timer slack) after it happens; untimed waits are woken
-//    by notify_all as usual.
-//
-//  * Without an OS, or with ONCE_FORCE_SPIN_WAIT: spinning. A waiter re-reads
-//    the word, each time after the CPU's pause hint and the program's
-//    ONCE_SPIN_WAIT_HOOK() (if defined); notify_all calls the program's
-//    ONCE_SPIN_WAKE_HOOK() (if defined) and nothing else. Timed waits read
-//    std::chrono's clocks, so on bare metal they need the C library's clock
-//    (newlib: _gettimeofday / clock_gettime); untimed ones need no clock.
+// Three backends, chosen at compile time (config.hpp; docs/design.md, "Wait
+// backends", says what each costs):
+//  * futex (Linux): the system call on the word, private to the process,
+//    with absolute deadlines (FUTEX_WAIT_BITSET) on CLOCK_MONOTONIC or
+//    CLOCK_REALTIME; 32-bit targets pass 64-bit time through futex_time64.
+//  * portable (elsewhere, or ONCE_FORCE_PORTABLE_WAIT): std::atomic::wait and
+//    notify_all; a timed wait polls with a backoff from 1 us doubling to 1 ms.
+//  * spin (no OS, or ONCE_FORCE_SPIN_WAIT): re-reads the word after the pause
+//    hint and ONCE_SPIN_WAIT_HOOK(); notify_all calls ONCE_SPIN_WAKE_HOOK().
 //
 // Every function here may return spuriously: callers re-check their word.
 // The conversions from std::chrono types to a Deadline are in deadline.hpp,

@@ -1,4 +1,4 @@
-// once: initialize-once primitives for C++20.
+// BasicWaiterList: SetOnce's state word and its list of waiters.
 // SPDX-License-Identifier: MIT
 //
 // SetOnce's state: one pointer-sized word that holds "set", the claim on
