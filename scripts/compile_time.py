@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# once: initialize-once primitives for C++20.
+# Measures the compile time of each public header against <atomic> and <mutex>.
 # SPDX-License-Identifier: MIT
 """Compile time of a translation unit that includes one header, per header.
 

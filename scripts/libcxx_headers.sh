@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# once: initialize-once primitives for C++20.
+# Unpacks one LLVM release's libc++ headers from Debian's package, for compile-only work.
 # SPDX-License-Identifier: MIT
 #
 # Unpacks Debian's libc++ headers of one LLVM release into a directory of its

@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# once: initialize-once primitives for C++20.
+# Prints the read path's instructions, as the compiler emits them, beside a function-local static's.
 # SPDX-License-Identifier: MIT
-#
-# read_path_asm.sh: the read path's shape, as the compiler emits it.
 #
 # Compiles a probe translation unit at -O2 with functions that read an int
 # through a function-local static, OnceLock<int>::get_or_init, *LazyLock,

@@ -1,4 +1,4 @@
-# once: initialize-once primitives for C++20.
+# gdb pretty-printers for the library's types, decoding their state words.
 # SPDX-License-Identifier: MIT
 """gdb pretty-printers for the types of once.
 
