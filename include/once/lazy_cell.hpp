@@ -33,9 +33,8 @@ class LazyCell : private detail::Lazy<detail::checked_value_t<T>, F, OnceCell<de
  public:
   using value_type = T;
 
-  /// Not explicit, so that `LazyCell x = [] { ... };` reads well.
-  /// Accepts anything that converts to F, so that a captureless lambda can
-  /// initialize a LazyCell<T> whose F is the default function pointer.
+  /// Not explicit (`LazyCell x = [] { ... };`); anything that converts to F,
+  /// such as a captureless lambda for the default function pointer.
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyCell(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}

@@ -35,9 +35,8 @@ class LazyLock : private detail::Lazy<detail::checked_value_t<T>, F, OnceLock<de
  public:
   using value_type = T;
 
-  /// Not explicit, so that `constinit LazyLock x = [] { ... };` reads well.
-  /// Accepts anything that converts to F, so that a captureless lambda can
-  /// initialize a LazyLock<T> whose F is the default function pointer.
+  /// Not explicit (`constinit LazyLock x = [] { ... };`); anything that converts to F,
+  /// such as a captureless lambda for the default function pointer.
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyLock(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}

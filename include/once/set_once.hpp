@@ -187,9 +187,8 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
   template <class... Args>
   void async_wait(Args&&...) const&& = delete;
 
-  /// `co_await cell.claim()`: a Claim that holds the right to set the value,
-  /// or, once the value is there, an empty one. Also claim(executor),
-  /// claim(token), claim(executor, token), resumed as the async_wait alike.
+  /// `co_await cell.claim()`: a held Claim, or an empty one once the value is there.
+  /// Also with an executor and/or a token, resumed as the async_wait alike.
   auto claim() & { return ClaimAwaiter<Inline, NoStop>(this->list_, &this->storage_, {}, {}); }
   template <detail::set_once_executor Executor>
   auto claim(Executor executor) & {
@@ -208,9 +207,8 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
   template <class... Args>
   void claim(Args&&...) const&& = delete;
 
-  /// `co_await cell.get_or_init(f)`: T&. The awaiter that gets the claim
-  /// runs `f()` and publishes; the others wait. If `f` throws, the exception
-  /// goes to its awaiter and the claim to the next claim waiter.
+  /// `co_await cell.get_or_init(f)`: T&. The claimant runs `f()` and publishes; if
+  /// `f` throws, the exception goes to it and the claim to the next claim waiter.
   template <class F>
   requires detail::set_once_initializer<F, T>
   auto get_or_init(F f) & {
@@ -309,9 +307,8 @@ class SetOnce<void> {
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
 
-  /// Sets the event and releases every waiter. True if this call set it.
-  /// Nothing is constructed, so it does not wait for a held claim: the
-  /// claim's later set() is then a no-op.
+  /// Sets the event and releases every waiter; true if this call set it. Does
+  /// not wait for a held claim (nothing to construct): that claim's set() is then a no-op.
   bool set() noexcept { return !has_value() && list_.publish(); }
 
   [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return list_.is_set(); }

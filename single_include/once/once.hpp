@@ -647,9 +647,8 @@ ONCE_NAMESPACE_END
 // ---- once/detail/invoke.hpp --------------------------------------------------
 // detail::invoke: std::invoke without <functional>, for call_once.
 //
-// With libstdc++ 12 C++20's <functional> is some 15,000 preprocessed lines
-// (searchers, hash tables), pulled into every translation unit for one
-// function template. The rules are short (the INVOKE of [func.require]):
+// Why: docs/design.md, "Compile time". The rules are short (the INVOKE of
+// [func.require]):
 //
 //   invoke(f, args...)          f(args...)                for any other callable
 //   invoke(pmf, obj, args...)   (obj.*pmf)(args...)       obj: a C, or derived from C
@@ -1921,9 +1920,8 @@ class LazyCell : private detail::Lazy<detail::checked_value_t<T>, F, OnceCell<de
  public:
   using value_type = T;
 
-  /// Not explicit, so that `LazyCell x = [] { ... };` reads well.
-  /// Accepts anything that converts to F, so that a captureless lambda can
-  /// initialize a LazyCell<T> whose F is the default function pointer.
+  /// Not explicit (`LazyCell x = [] { ... };`); anything that converts to F,
+  /// such as a captureless lambda for the default function pointer.
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyCell(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
@@ -2102,9 +2100,8 @@ class LazyLock : private detail::Lazy<detail::checked_value_t<T>, F, OnceLock<de
  public:
   using value_type = T;
 
-  /// Not explicit, so that `constinit LazyLock x = [] { ... };` reads well.
-  /// Accepts anything that converts to F, so that a captureless lambda can
-  /// initialize a LazyLock<T> whose F is the default function pointer.
+  /// Not explicit (`constinit LazyLock x = [] { ... };`); anything that converts to F,
+  /// such as a captureless lambda for the default function pointer.
   template <class G = F>
   requires std::convertible_to<G, F>
   constexpr LazyLock(G&& init) noexcept(std::is_nothrow_constructible_v<F, G>) : Base(std::forward<G>(init)) {}
@@ -3724,9 +3721,8 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
   template <class... Args>
   void async_wait(Args&&...) const&& = delete;
 
-  /// `co_await cell.claim()`: a Claim that holds the right to set the value,
-  /// or, once the value is there, an empty one. Also claim(executor),
-  /// claim(token), claim(executor, token), resumed as the async_wait alike.
+  /// `co_await cell.claim()`: a held Claim, or an empty one once the value is there.
+  /// Also with an executor and/or a token, resumed as the async_wait alike.
   auto claim() & { return ClaimAwaiter<Inline, NoStop>(this->list_, &this->storage_, {}, {}); }
   template <detail::set_once_executor Executor>
   auto claim(Executor executor) & {
@@ -3745,9 +3741,8 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
   template <class... Args>
   void claim(Args&&...) const&& = delete;
 
-  /// `co_await cell.get_or_init(f)`: T&. The awaiter that gets the claim
-  /// runs `f()` and publishes; the others wait. If `f` throws, the exception
-  /// goes to its awaiter and the claim to the next claim waiter.
+  /// `co_await cell.get_or_init(f)`: T&. The claimant runs `f()` and publishes; if
+  /// `f` throws, the exception goes to it and the claim to the next claim waiter.
   template <class F>
   requires detail::set_once_initializer<F, T>
   auto get_or_init(F f) & {
@@ -3846,9 +3841,8 @@ class SetOnce<void> {
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
 
-  /// Sets the event and releases every waiter. True if this call set it.
-  /// Nothing is constructed, so it does not wait for a held claim: the
-  /// claim's later set() is then a no-op.
+  /// Sets the event and releases every waiter; true if this call set it. Does
+  /// not wait for a held claim (nothing to construct): that claim's set() is then a no-op.
   bool set() noexcept { return !has_value() && list_.publish(); }
 
   [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return list_.is_set(); }

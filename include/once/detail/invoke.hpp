@@ -1,9 +1,8 @@
 // detail::invoke: std::invoke without <functional>, for call_once.
 // SPDX-License-Identifier: MIT
 //
-// With libstdc++ 12 C++20's <functional> is some 15,000 preprocessed lines
-// (searchers, hash tables), pulled into every translation unit for one
-// function template. The rules are short (the INVOKE of [func.require]):
+// Why: docs/design.md, "Compile time". The rules are short (the INVOKE of
+// [func.require]):
 //
 //   invoke(f, args...)          f(args...)                for any other callable
 //   invoke(pmf, obj, args...)   (obj.*pmf)(args...)       obj: a C, or derived from C
