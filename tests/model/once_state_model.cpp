@@ -325,12 +325,12 @@ const model::Register destroys{{"once_state.waiter_destroys_cell",
                                 "a waiter destroys the cell right after its wait() returns", 20, 2000,
                                 [] { return std::make_unique<WaiterDestroys>(); }}};
 const model::Register stop_vs_set{{"once_state.stop_wait_vs_set", "wait(stop_token) against set() and request_stop()",
-                                   5, 2000, [] { return std::make_unique<StopWaitVsSet>(); }}};
+                                   4, 2000, [] { return std::make_unique<StopWaitVsSet>(); }}};
 const model::Register stop_then_set{{"once_state.stop_wait_then_set",
-                                     "wait(stop_token) ended by request_stop(); then set() makes no wake call", 20,
-                                     2000, [] { return std::make_unique<StopWaitThenSet>(); }}};
+                                     "wait(stop_token) ended by request_stop(); then set() makes no wake call", 6, 2000,
+                                     [] { return std::make_unique<StopWaitThenSet>(); }}};
 const model::Register stop_with_sleeper{{"once_state.stop_wait_with_sleeper",
-                                         "wait(stop_token) gives up while wait() sleeps; then set()", 5, 2000,
+                                         "wait(stop_token) gives up while wait() sleeps; then set()", 3, 2000,
                                          [] { return std::make_unique<StopWaitWithSleeper>(); }}};
 
 }  // namespace

@@ -3,8 +3,11 @@
 // (detail/set_once_awaiters.hpp: AwaiterNode) on model atomics. SetOnce's
 // own members, the value awaiter and the Claim are thin layers over these;
 // the ones used here are written as set_once.hpp and set_once_awaiters.hpp
-// write them. Coroutines are started by a logical thread and resumed by
-// whichever logical thread wakes them, inline, as `co_await cell` is.
+// write them. Coroutines are started by a logical thread (or by the setup)
+// and resumed by whichever logical thread wakes them, inline, as
+// `co_await cell` is; the stop-token awaiters through an executor that
+// checks the coroutine is suspended, as `async_wait(executor, token)` is.
+// Stop tokens are the checker's own (stop.hpp).
 #include <coroutine>
 #include <cstdint>
 #include <cstdlib>
