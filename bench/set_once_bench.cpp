@@ -4,14 +4,17 @@
 // Waking waiters: the cost per waiter of one set() that releases N waiters.
 //
 //   set_once_coroutines/inline/<N>/manual_time  SetOnce<int>, N coroutines resumed inline
-//   set_once_coroutines/handles_baseline/<N>/manual_time  the same N frames resumed from a
+//   set_once_coroutines/handles_baseline/<N>/manual_time  the same N coroutines resumed from a
 //                                               std::vector of handles (the floor)
+//   set_once_coroutines/handles_same_frame/<N>/manual_time  as handles_baseline, with frames
+//                                               padded to the SetOnce waiters' size
 //   set_once_threads/<id>/<N>/manual_time       N threads blocked on an event; <id> is
 //                                               set_once (SetOnce<void>::wait),
 //                                               mutex_cv_baseline (std::mutex + std::condition_variable),
 //                                               shared_future (std::promise<void> / std::shared_future)
 //
-// Counter ns_per_waiter: the timed region divided by N.
+// Counters: ns_per_waiter, the timed region divided by N; frame_bytes, the
+// size of one waiting coroutine's frame.
 //
 // Coroutines, one round per iteration: N fresh coroutines suspend on a fresh
 // cell (untimed); the timed region is the set() call, which resumes all of
@@ -29,11 +32,13 @@
 
 #include "common.hpp"
 
+#include <array>
 #include <atomic>
 #include <barrier>
 #include <chrono>
 #include <condition_variable>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <future>
@@ -52,6 +57,8 @@ using Clock = std::chrono::steady_clock;
 
 // ---- Coroutines ------------------------------------------------------------
 
+thread_local std::size_t t_frame_bytes = 0;
+
 /// A coroutine that starts at once and keeps its frame after finishing, until
 /// its owner destroys it: frame allocation and release stay out of the
 /// timed region.
@@ -61,6 +68,13 @@ class OwnedTask {
     OwnedTask get_return_object() noexcept {
       return OwnedTask(std::coroutine_handle<promise_type>::from_promise(*this));
     }
+    // Records the frame's size (counter frame_bytes): the frames are what a
+    // resumption touches, so two rows compare fairly only at equal sizes.
+    static void* operator new(std::size_t size) {
+      t_frame_bytes = size;
+      return ::operator new(size);
+    }
+    static void operator delete(void* frame) noexcept { ::operator delete(frame); }
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_always final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
@@ -99,49 +113,79 @@ void set_once_coroutines(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(sum);
   state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * static_cast<double>(waiters));
+  state.counters["frame_bytes"] = static_cast<double>(t_frame_bytes);
 }
 BENCHMARK(set_once_coroutines)->Name("set_once_coroutines/inline")->Arg(1)->Arg(100)->Arg(10000)->UseManualTime();
 
-/// The baseline: the same coroutines suspended on an awaiter that only keeps
-/// their handles in a vector, resumed one after the other from that vector.
-/// The floor for "one set() resumes N coroutines": what resuming N frames
-/// costs with no list to walk and nothing to synchronize.
-struct HandleSlot {
-  std::vector<std::coroutine_handle<>>* handles;
-  const int* value;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> handle) const { handles->push_back(handle); }
-  int await_resume() const noexcept { return *value; }
+/// The baselines: the same coroutines suspended on an awaiter that only keeps
+/// their handles in a vector, resumed one after the other from that vector:
+/// what resuming N frames costs with no list to walk and nothing to
+/// synchronize. `handles_baseline` uses the smallest such awaiter;
+/// `handles_same_frame` pads it so that each frame is exactly as large as a
+/// frame waiting on the SetOnce (counter frame_bytes), which separates the
+/// list's cost from the frame size its node adds (at 10^4 waiters the frames
+/// no longer fit in the L2 cache, and their bytes dominate).
+/// The handles and the value the baselines' coroutines wait for: the
+/// stand-in for the cell.
+struct HandleQueue {
+  std::vector<std::coroutine_handle<>> handles;
+  int value = 0;
 };
 
-OwnedTask await_slot(HandleSlot slot, std::int64_t& sum) { sum += co_await slot; }
+template <std::size_t Pad>
+struct HandleSlot {
+  struct NoPad {};
+  HandleQueue* queue;
+  [[no_unique_address]] std::conditional_t<Pad == 0, NoPad, std::array<std::byte, Pad>> pad{};
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> handle) const { queue->handles.push_back(handle); }
+  int await_resume() const noexcept { return queue->value; }
+};
 
+// The same shape as await_cell: one reference to what is awaited, one to the
+// sum, and the awaiter a temporary in the frame.
+template <std::size_t Pad>
+OwnedTask await_slot(HandleQueue& queue, std::int64_t& sum) {
+  sum += co_await HandleSlot<Pad>{&queue};
+}
+
+using CellAwaiter = decltype(std::declval<once::SetOnce<int>&>().operator co_await());
+constexpr std::size_t kSameFramePad = sizeof(CellAwaiter) - sizeof(HandleQueue*);
+static_assert(sizeof(HandleSlot<kSameFramePad>) == sizeof(CellAwaiter),
+              "the padded slot is as large as the cell's awaiter");
+
+template <std::size_t Pad>
 void handles_baseline(benchmark::State& state) {
   const auto waiters = static_cast<std::size_t>(state.range(0));
   std::vector<OwnedTask> tasks;
   tasks.reserve(waiters);
-  std::vector<std::coroutine_handle<>> handles;
-  handles.reserve(waiters);
   std::int64_t sum = 0;
   double total_ns = 0;
   for (auto _ : state) {
-    auto value = std::make_unique<int>(0);
-    for (std::size_t i = 0; i < waiters; ++i) tasks.push_back(await_slot(HandleSlot{&handles, value.get()}, sum));
+    auto queue = std::make_unique<HandleQueue>();
+    queue->handles.reserve(waiters);
+    for (std::size_t i = 0; i < waiters; ++i) tasks.push_back(await_slot<Pad>(*queue, sum));
     const auto start = Clock::now();
-    *value = 1;
-    for (const auto handle : handles) handle.resume();
+    queue->value = 1;
+    for (const auto handle : queue->handles) handle.resume();
     const auto end = Clock::now();
     const double ns = std::chrono::duration<double, std::nano>(end - start).count();
     state.SetIterationTime(ns * 1e-9);
     total_ns += ns;
-    handles.clear();
     tasks.clear();
   }
   benchmark::DoNotOptimize(sum);
   state.counters["ns_per_waiter"] = total_ns / (static_cast<double>(state.iterations()) * static_cast<double>(waiters));
+  state.counters["frame_bytes"] = static_cast<double>(t_frame_bytes);
 }
-BENCHMARK(handles_baseline)
+BENCHMARK(handles_baseline<0>)
     ->Name("set_once_coroutines/handles_baseline")
+    ->Arg(1)
+    ->Arg(100)
+    ->Arg(10000)
+    ->UseManualTime();
+BENCHMARK(handles_baseline<kSameFramePad>)
+    ->Name("set_once_coroutines/handles_same_frame")
     ->Arg(1)
     ->Arg(100)
     ->Arg(10000)

@@ -3005,7 +3005,7 @@ union LateCallback {
 /// stop callback) can arrive while await_suspend is still running (the stop
 /// callback runs inside its registration when stop was requested already; a
 /// set() on another thread can come at any moment). The two meet at
-/// `arrived_`: whichever arrives second goes on with the coroutine, by
+/// `stop_.arrived`: whichever arrives second goes on with the coroutine, by
 /// resuming it (the taker) or by not suspending (await_suspend returns false).
 template <class Executor, class Token, AwaitMode Mode, template <class> class Atom = std::atomic>
 class AwaiterNode : private BasicWaiterNode<Atom> {
@@ -3041,7 +3041,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     if constexpr (kStoppable) {
       // First: a stop callback running on another thread finishes (the
       // callback's destructor waits for it) before the node is looked at.
-      if (registered_) on_stop_.callback.~Callback();
+      if (stop_.registered) stop_.on_stop.callback.~Callback();
     }
     // Queued: take it back from the list, or else it sits in the batch of a
     // set() that a coroutine this thread resumed is running (see unlink_from_batch).
@@ -3081,8 +3081,8 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     }
     if constexpr (kStoppable) {
       if (token_.stop_possible()) {
-        ::new (static_cast<void*>(&on_stop_.callback)) Callback(token_, OnStop{this});
-        registered_ = true;
+        ::new (static_cast<void*>(&stop_.on_stop.callback)) Callback(token_, OnStop{this});
+        stop_.registered = true;
       }
       // Second to arrive: the taker is done and left the coroutine to us.
       // First: the taker resumes it; nothing here touches the awaiter after.
@@ -3111,7 +3111,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   bool arrive() noexcept {
     // acq_rel pairs the two arrivals: the second sees what the first wrote
     // (the taker's outcome, await_suspend's registration).
-    return arrived_.exchange(true, std::memory_order_acq_rel);
+    return stop_.arrived.exchange(true, std::memory_order_acq_rel);
   }
 
   static bool wake_coroutine(Node* node, WakeReason reason) noexcept {
@@ -3140,15 +3140,25 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     resume_through(executor_, handle_);
   }
 
+  /// A stoppable awaiter's own state: the stop callback, registered once the
+  /// node is queued, and the meeting point of the two arrivals.
+  struct StopState {
+    LateCallback<Callback> on_stop;
+    Atom<bool> arrived{false};
+    bool registered = false;
+  };
+
+  // The one-byte members first, to fill the node's tail padding, and the stop
+  // state in one member that vanishes without a token: each waiting
+  // coroutine's frame carries the awaiter, and its size is what a set()
+  // that resumes many of them pays for most.
+  AwaitOutcome outcome_ = AwaitOutcome::kPending;
+  bool grant_pending_ = false;
   List* list_;
   std::coroutine_handle<> handle_;
   [[no_unique_address]] Executor executor_;
   [[no_unique_address]] Token token_;
-  AwaitOutcome outcome_ = AwaitOutcome::kPending;
-  bool grant_pending_ = false;
-  [[no_unique_address]] std::conditional_t<kStoppable, LateCallback<Callback>, Empty> on_stop_;
-  [[no_unique_address]] std::conditional_t<kStoppable, Atom<bool>, Empty> arrived_{};
-  bool registered_ = false;
+  [[no_unique_address]] std::conditional_t<kStoppable, StopState, Empty> stop_;
 };
 
 // ---------------------------------------------------------------------------

@@ -76,6 +76,9 @@ void note_write(const void* atom) noexcept;
 void park(const void* address, const std::function<bool()>& still_equal, bool timed, std::int64_t deadline);
 /// Wakes every thread parked on `address`. Never reads through it.
 void notify(const void* address);
+/// How many notify() calls (futex wakes, each a system call in the real
+/// build) this execution has made so far.
+std::uint64_t notifications() noexcept;
 /// Whether this thread's deadline `deadline` has passed: the scheduler's choice
 /// until it has, then always true (time does not go back).
 bool deadline_reached(std::int64_t deadline);

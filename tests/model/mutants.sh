@@ -66,6 +66,27 @@ mutant publish_relaxed detail/waiter_list.hpp set_once \
 mutant parker_no_notify detail/thread_parker.hpp set_once \
   'waking a thread parked on its own word forgets the futex wake' \
   's/if (old == kOnOwn) Wait::notify_all(state);/static_cast<void>(state);/'
+mutant stop_no_bump detail/once_state.hpp once_state \
+  "the stop callback wakes the sleepers without bumping the wake count" \
+  '/void wake_sleepers() const noexcept/,/^  }/s/bumped = (state .*;/bumped = state; static_cast<void>(next);/'
+mutant stop_no_notify detail/once_state.hpp once_state \
+  'the stop callback bumps the wake count but wakes nobody' \
+  '/void wake_sleepers() const noexcept/,/^  }/s/if ((state & kWaiters) != 0) Wait::notify_all(word);/static_cast<void>(word);/'
+mutant give_up_keeps_waiters detail/once_state.hpp once_state \
+  'a waiter that gives up leaves the WAITERS flag set (the next completion wakes nobody)' \
+  '/bool give_up(std::int32_t state) const noexcept/,/^  }/s/compare_exchange_weak(state, state & ~kWaiters,/compare_exchange_weak(state, state,/'
+mutant give_up_no_notify detail/once_state.hpp once_state \
+  'a waiter that gives up clears the WAITERS flag without waking the other sleepers' \
+  '/bool give_up(std::int32_t state) const noexcept/,/^  }/s/Wait::notify_all(word);/static_cast<void>(word);/'
+mutant thread_stop_no_unlink detail/thread_parker.hpp set_once \
+  "a thread's stop callback wakes it without taking its node off the list" \
+  's/if (list->dequeue(parker)) parker->wake_cancelled();/if (parker->where() == NodePlace::kQueued) parker->wake_cancelled();/'
+mutant awaiter_cancel_no_unlink detail/set_once_awaiters.hpp set_once \
+  "an awaiter's stop callback resumes it without taking its node off the list" \
+  '/void cancel() noexcept/,/^  }/s/if (!list_->dequeue(this)) return;/if (this->where() != NodePlace::kQueued) return;/'
+mutant batch_no_unlink detail/waiter_list.hpp set_once \
+  "a waiter destroyed inside its set()'s batch is not taken out of the batch" \
+  '/void unlink_from_batch(/,/^}/s/if (in != node) continue;/if (in != nullptr) continue;/'
 
 flags=(-std=c++20 -O2 -Wall -Wextra -Werror)
 sources=(once_state_model once_shared_model set_once_model)

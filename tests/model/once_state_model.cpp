@@ -5,8 +5,10 @@
 
 #include <once/detail/cell.hpp>
 #include <once/detail/once_state.hpp>
+#include <once/detail/stop_wait.hpp>
 
 #include "model.hpp"
+#include "stop.hpp"
 
 namespace {
 
@@ -38,6 +40,10 @@ class Lock : public once::detail::Cell<Value, State> {
   Value* wait_until(std::int64_t ns) {
     if (has_value()) return value_ptr();
     return state_.wait_until(Deadline{WaitClock::kSteady, ns}) ? value_ptr() : nullptr;
+  }
+  Value* wait(const model::StopToken& token) {
+    if (has_value()) return value_ptr();
+    return once::detail::wait_unless_stopped(state_, token) ? value_ptr() : nullptr;
   }
 };
 
@@ -198,6 +204,109 @@ class WaiterDestroys : public model::Execution {
   int seen_ = 0;
 };
 
+// ---------------------------------------------------------------------------
+/// A stop-token wait() races a set() and a request_stop(): it returns the
+/// value, or nullptr once stop was requested, and it always returns (the
+/// stop callback's wake-count bump and wake reach it wherever it is between
+/// checking its token and sleeping).
+class StopWaitVsSet : public model::Execution {
+ public:
+  StopWaitVsSet() { cell_.emplace(); }
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      const Value* v = cell_->wait(source_.token());
+      got_value_ = v != nullptr;
+      if (v != nullptr) seen_ = v->get();
+      if (v == nullptr) model::check(source_.stop_requested(), "a stop-token wait gave up with no stop requested");
+    } else if (i == 2) {
+      stored_ = cell_->set(Value(7));
+    } else {
+      model::check(source_.request_stop(), "the first request_stop() reported stop as requested already");
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(!got_value_ || seen_ == 7, "the stop-token waiter saw a value other than the one set");
+  }
+
+ private:
+  model::Box<Lock> cell_;
+  model::StopSource source_;
+  bool stored_ = false;
+  bool got_value_ = false;
+  int seen_ = kNone;
+};
+
+// ---------------------------------------------------------------------------
+/// A stop-token wait() with nothing to wait for but the stop: the request
+/// must end it (a lost wake-up leaves the other thread spinning forever).
+/// Then, and only then, the other thread sets the value: the waiter that gave
+/// up must not have left the waiters flag behind, so that set() makes no
+/// futex wake (the real build's system call for nobody).
+class StopWaitThenSet : public model::Execution {
+ public:
+  StopWaitThenSet() { cell_.emplace(); }
+  int threads() const override { return 2; }
+  void thread(int i) override {
+    if (i == 1) {
+      stopped_ = cell_->wait(source_.token()) == nullptr;
+      returned_.store(1, std::memory_order_release);  // pairs with thread 2's acquire
+    } else {
+      static_cast<void>(source_.request_stop());
+      while (returned_.load(std::memory_order_acquire) == 0) model::yield();
+      const std::uint64_t before = model::notifications();
+      stored_ = cell_->set(Value(7));
+      quiet_ = model::notifications() == before;
+    }
+  }
+  void finish() override {
+    model::check(stopped_, "a stop-token wait returned a value before any was set");
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(quiet_, "set() after the only waiter gave up made a futex wake for nobody (the waiters flag stayed)");
+  }
+
+ private:
+  model::Box<Lock> cell_;
+  model::StopSource source_;
+  model::Atom<int> returned_{0};
+  bool stopped_ = false;
+  bool stored_ = false;
+  bool quiet_ = false;
+};
+
+// ---------------------------------------------------------------------------
+/// A stop-token waiter gives up while a plain waiter sleeps on: giving up
+/// clears the waiters flag, so it must wake the other sleeper to set it
+/// again, or the later set() would not wake it.
+class StopWaitWithSleeper : public model::Execution {
+ public:
+  StopWaitWithSleeper() { cell_.emplace(); }
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      const Value* v = cell_->wait(source_.token());
+      if (v != nullptr) seen_[1] = v->get();
+    } else if (i == 2) {
+      seen_[2] = cell_->wait()->get();
+    } else {
+      static_cast<void>(source_.request_stop());
+      stored_ = cell_->set(Value(7));
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(seen_[1] == kNone || seen_[1] == 7, "the stop-token waiter saw a value other than the one set");
+    model::check(seen_[2] == 7, "the plain waiter saw a value other than the one set");
+  }
+
+ private:
+  model::Box<Lock> cell_;
+  model::StopSource source_;
+  bool stored_ = false;
+  int seen_[3] = {kNone, kNone, kNone};
+};
+
 const model::Register contended_2{{"once_state.contended_init_2", "2 threads race get_or_init", 20, 2000,
                                    [] { return std::make_unique<ContendedInit<2>>(); }}};
 const model::Register contended_3{{"once_state.contended_init_3", "3 threads race get_or_init", 6, 2000,
@@ -215,5 +324,13 @@ const model::Register timed_wait{{"once_state.timed_wait_vs_set", "wait_until an
 const model::Register destroys{{"once_state.waiter_destroys_cell",
                                 "a waiter destroys the cell right after its wait() returns", 20, 2000,
                                 [] { return std::make_unique<WaiterDestroys>(); }}};
+const model::Register stop_vs_set{{"once_state.stop_wait_vs_set", "wait(stop_token) against set() and request_stop()",
+                                   4, 2000, [] { return std::make_unique<StopWaitVsSet>(); }}};
+const model::Register stop_then_set{{"once_state.stop_wait_then_set",
+                                     "wait(stop_token) ended by request_stop(); then set() makes no wake call", 6, 2000,
+                                     [] { return std::make_unique<StopWaitThenSet>(); }}};
+const model::Register stop_with_sleeper{{"once_state.stop_wait_with_sleeper",
+                                         "wait(stop_token) gives up while wait() sleeps; then set()", 3, 2000,
+                                         [] { return std::make_unique<StopWaitWithSleeper>(); }}};
 
 }  // namespace

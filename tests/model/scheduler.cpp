@@ -82,6 +82,7 @@ struct World {
   std::array<std::unique_ptr<char[]>, kMaxThreads> stacks;
   std::vector<Event> events;
   std::size_t steps = 0;
+  std::uint64_t notifications = 0;
   bool failed = false;
   std::string failure;
 
@@ -278,6 +279,7 @@ void park(const void* address, const std::function<bool()>& still_equal, bool ti
 
 void notify(const void* address) {
   schedule("futex wake", address);
+  ++world.notifications;
   for (int i = 1; i <= world.count; ++i) {
     Thread& t = world.threads[static_cast<std::size_t>(i)];
     if (t.status == Status::kParked && t.parked_on == address) {
@@ -286,6 +288,8 @@ void notify(const void* address) {
     }
   }
 }
+
+std::uint64_t notifications() noexcept { return world.notifications; }
 
 bool deadline_passed(std::int64_t deadline) {
   if (deadline <= 0) return true;
@@ -333,6 +337,7 @@ bool run_one(const Scenario& scenario) {
   world.preemptions = 0;
   world.events.clear();
   world.steps = 0;
+  world.notifications = 0;
   world.failed = false;
   world.failure.clear();
   world.running = 0;

@@ -3,8 +3,11 @@
 // (detail/set_once_awaiters.hpp: AwaiterNode) on model atomics. SetOnce's
 // own members, the value awaiter and the Claim are thin layers over these;
 // the ones used here are written as set_once.hpp and set_once_awaiters.hpp
-// write them. Coroutines are started by a logical thread and resumed by
-// whichever logical thread wakes them, inline, as `co_await cell` is.
+// write them. Coroutines are started by a logical thread (or by the setup)
+// and resumed by whichever logical thread wakes them, inline, as
+// `co_await cell` is; the stop-token awaiters through an executor that
+// checks the coroutine is suspended, as `async_wait(executor, token)` is.
+// Stop tokens are the checker's own (stop.hpp).
 #include <coroutine>
 #include <cstdint>
 #include <cstdlib>
@@ -18,11 +21,13 @@
 #include <once/detail/waiter_list.hpp>
 
 #include "model.hpp"
+#include "stop.hpp"
 
 namespace {
 
 using List = once::detail::BasicWaiterList<model::Atom>;
 using once::detail::AwaitMode;
+using once::detail::AwaitOutcome;
 using once::detail::Deadline;
 using once::detail::NoStopToken;
 using once::detail::ResumeInline;
@@ -71,6 +76,9 @@ class Cell {
   }
   Value* wait_until(std::int64_t ns) {
     return has_value() || once::detail::wait_until_set(list_, Deadline{WaitClock::kSteady, ns}) ? value() : nullptr;
+  }
+  Value* wait(const model::StopToken& token) {
+    return has_value() || once::detail::wait_until_set(list_, token) ? value() : nullptr;
   }
 
   List& list() { return list_; }
@@ -125,6 +133,49 @@ class ClaimAwaiter : public once::detail::AwaiterNode<ResumeInline, NoStopToken,
   Cell* cell_;
 };
 
+/// An executor that resumes at once, as ResumeInline does, after checking
+/// that the coroutine is suspended: a second resumption (of a coroutine that
+/// has run to its end) is reported instead of being undefined.
+struct CheckedResume {
+  void operator()(std::coroutine_handle<> handle) const {
+    model::check(!handle.done(), "a coroutine was resumed twice");
+    handle.resume();
+  }
+};
+
+/// `co_await cell.async_wait(executor, token)`: ValueAwaiter<Value,
+/// CheckedResume, StopToken> on model atomics. nullptr: cancelled.
+class StopValueAwaiter
+    : public once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kValue, model::Atom> {
+  using Base = once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kValue, model::Atom>;
+
+ public:
+  StopValueAwaiter(Cell& cell, model::StopToken token) : Base(cell.list(), {}, token), cell_(&cell) {}
+  Value* await_resume() const noexcept { return this->outcome() == AwaitOutcome::kSet ? cell_->value() : nullptr; }
+
+ private:
+  Cell* cell_;
+};
+
+/// `co_await cell.claim(executor, token)`: ClaimAwaiter<Value, CheckedResume,
+/// StopToken> on model atomics; also reports whether it was cancelled.
+class StopClaimAwaiter
+    : public once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kClaim, model::Atom> {
+  using Base = once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kClaim, model::Atom>;
+
+ public:
+  StopClaimAwaiter(Cell& cell, model::StopToken token, bool& cancelled)
+      : Base(cell.list(), {}, token), cell_(&cell), cancelled_(&cancelled) {}
+  Claim await_resume() noexcept {
+    *cancelled_ = this->outcome() == AwaitOutcome::kCancelled;
+    return Claim(this->take_grant() ? &this->list() : nullptr, cell_);
+  }
+
+ private:
+  Cell* cell_;
+  bool* cancelled_;
+};
+
 // ---------------------------------------------------------------------------
 /// Coroutine frames that outlive their destruction until the execution ends
 /// (and are poisoned meanwhile by their awaiters' model atomics): a list
@@ -176,6 +227,42 @@ Task claim_and_set(Cell& cell, int v, Outcome& out) {
   if (held && v != 0) claim.set(v);
   out.seen = held ? v : 0;
   out.done = true;
+}
+
+/// What a stop-token waiter saw: the value, or cancelled.
+struct StopOutcome {
+  int resumed = 0;
+  int seen = -1;  // -1: cancelled
+  bool cancelled = false;
+};
+
+Task await_value_or_stop(Cell& cell, model::StopToken token, StopOutcome& out) {
+  const Value* v = co_await StopValueAwaiter(cell, token);
+  ++out.resumed;
+  if (v != nullptr) out.seen = v->get();
+  if (v == nullptr) model::check(token.stop_requested(), "a stop-token co_await was cancelled with no stop requested");
+}
+
+/// claim(token): sets `v` if it gets the claim.
+Task claim_or_stop(Cell& cell, model::StopToken token, int v, StopOutcome& out) {
+  Claim claim = co_await StopClaimAwaiter(cell, token, out.cancelled);
+  ++out.resumed;
+  if (out.cancelled) model::check(token.stop_requested(), "a stop-token claim was cancelled with no stop requested");
+  if (claim) {
+    claim.set(v);
+    out.seen = v;
+  }
+}
+
+/// Waits for the value; once resumed, destroys the coroutine `peer` (still
+/// suspended on the cell, or in the batch of the set() resuming this one,
+/// or finished), then, if `cell` is given, the cell itself.
+Task await_then_destroy(Cell& cell, std::coroutine_handle<>& peer, model::Box<Cell>* destroy_cell, Outcome& out) {
+  const Value& v = co_await ValueAwaiter(cell);
+  out.seen = v.get();
+  out.done = true;
+  std::exchange(peer, nullptr).destroy();
+  if (destroy_cell != nullptr) destroy_cell->destroy();
 }
 
 /// Base of the SetOnce executions: the cell and the coroutine frames.
@@ -352,6 +439,170 @@ class DestroyWhileSuspended : public CellExecution {
   Outcome coroutine_[3];
 };
 
+// ---------------------------------------------------------------------------
+/// A thread's wait(stop_token) against a set() and a request_stop(): it
+/// returns the value, or nullptr once stop was requested; a cancelled waiter
+/// takes its node off the list (a node left there is touched by set() after
+/// the waiting thread's stack frame is gone).
+class StopWaitVsSet : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      const Value* v = cell_->wait(source_.token());
+      if (v != nullptr) seen_ = v->get();
+      if (v == nullptr) model::check(source_.stop_requested(), "a stop-token wait gave up with no stop requested");
+    } else if (i == 2) {
+      stored_ = cell_->set(7);
+    } else {
+      static_cast<void>(source_.request_stop());
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(seen_ == kNone || seen_ == 7, "the stop-token waiter saw a value other than the one set");
+  }
+
+ private:
+  model::StopSource source_;
+  bool stored_ = false;
+  int seen_ = kNone;
+};
+
+// ---------------------------------------------------------------------------
+/// `co_await cell.async_wait(executor, token)` against a set() and a
+/// request_stop(): the coroutine is resumed exactly once, with the value or
+/// cancelled, by whichever party took its node (the set(), the stop
+/// callback, or its own await_suspend when the taker came first).
+class StopAwaitVsSet : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      start(await_value_or_stop(*cell_, source_.token(), coroutine_));
+    } else if (i == 2) {
+      stored_ = cell_->set(7);
+    } else {
+      static_cast<void>(source_.request_stop());
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(coroutine_.resumed == 1, "lost wake-up: the stop-token coroutine was never resumed");
+    model::check(coroutine_.seen == -1 || coroutine_.seen == 7, "the coroutine saw a value other than the one set");
+    check_no_coroutine_waiters();
+  }
+
+ private:
+  model::StopSource source_;
+  bool stored_ = false;
+  StopOutcome coroutine_;
+};
+
+// ---------------------------------------------------------------------------
+/// `co_await cell.claim(executor, token)` waits while another coroutine
+/// holds the claim and drops it (a failed initializer): the handover and a
+/// request_stop() race for the waiter. It is resumed exactly once: granted
+/// (and sets the value), or cancelled (and the claim is free again, not
+/// lost with it).
+class StopClaimVsHandover : public CellExecution {
+ public:
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      start(claim_or_stop(*cell_, source_.token(), 10, stopper_));
+    } else if (i == 2) {
+      start(claim_and_set(*cell_, 0, dropper_));
+    } else {
+      static_cast<void>(source_.request_stop());
+    }
+  }
+  void finish() override {
+    model::check(stopper_.resumed == 1, "lost wake-up: the stop-token claim waiter was never resumed");
+    model::check(dropper_.done, "lost wake-up: the other claim waiter was never resumed");
+    if (stopper_.seen == 10) {
+      model::check(cell_->has_value() && cell_->value()->get() == 10, "a granted claim set no value");
+    } else {
+      model::check(!cell_->has_value(), "a value appeared that nobody set");
+      model::check(!cell_->list().claim_held(), "the claim was lost: held by nobody, free for nobody");
+    }
+    check_no_coroutine_waiters();
+  }
+
+ private:
+  model::StopSource source_;
+  StopOutcome stopper_;
+  Outcome dropper_;
+};
+
+// ---------------------------------------------------------------------------
+/// Two coroutines wait from the start, A queued before B; once set() resumes
+/// A (inline, on the setting thread), A destroys B while B is still in that
+/// set()'s batch. B's awaiter must unlink itself from the batch, so set()
+/// never resumes or touches the destroyed frame, while a thread waits and a
+/// third coroutine enqueues concurrently.
+class ResumedDestroysPeer : public CellExecution {
+ public:
+  ResumedDestroysPeer() {
+    start(await_then_destroy(*cell_, peer_, nullptr, first_));
+    peer_ = await_value(*cell_, second_).handle;
+  }
+  ~ResumedDestroysPeer() override {
+    if (peer_) peer_.destroy();
+  }
+  int threads() const override { return 3; }
+  void thread(int i) override {
+    if (i == 1) {
+      stored_ = cell_->set(7);
+    } else if (i == 2) {
+      seen_ = cell_->wait().get();
+    } else {
+      start(await_value(*cell_, third_));
+    }
+  }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(first_.done && first_.seen == 7, "lost wake-up: the first coroutine was not resumed");
+    model::check(!second_.done, "a destroyed coroutine was resumed");
+    model::check(third_.done && third_.seen == 7, "lost wake-up: the third coroutine was not resumed");
+    model::check(seen_ == 7, "wait() returned a value other than the one set");
+    check_no_coroutine_waiters();
+  }
+
+ private:
+  std::coroutine_handle<> peer_;
+  bool stored_ = false;
+  int seen_ = kNone;
+  Outcome first_, second_, third_;
+};
+
+// ---------------------------------------------------------------------------
+/// As above, and A then destroys the cell too (allowed: no other waiter is
+/// left). set() must not touch the cell, or B, after resuming A.
+class ResumedDestroysCell : public CellExecution {
+ public:
+  ResumedDestroysCell() {
+    start(await_then_destroy(*cell_, peer_, &cell_, first_));
+    peer_ = await_value(*cell_, second_).handle;
+  }
+  ~ResumedDestroysCell() override {
+    if (peer_) peer_.destroy();
+  }
+  int threads() const override { return 1; }
+  void thread(int) override { stored_ = cell_->set(7); }
+  void finish() override {
+    model::check(stored_, "set() on an empty cell did not store");
+    model::check(first_.done && first_.seen == 7, "lost wake-up: the first coroutine was not resumed");
+    model::check(!second_.done, "a destroyed coroutine was resumed");
+    model::check(!cell_.live(), "the cell was not destroyed");
+  }
+
+ private:
+  std::coroutine_handle<> peer_;
+  bool stored_ = false;
+  Outcome first_, second_;
+};
+
 const model::Register set_vs_waiters{{"set_once.set_vs_waiters", "a thread's wait() and a co_await against set()", 4,
                                       2000, [] { return std::make_unique<SetVsWaiters>(); }}};
 const model::Register timed{{"set_once.timed_wait_vs_set", "wait_until and wait against set()", 3, 2000,
@@ -364,5 +615,21 @@ const model::Register handover{{"set_once.claim_handover",
 const model::Register destroy{{"set_once.destroy_while_suspended",
                                "a suspended coroutine destroyed while another enqueues, then set()", 4, 2000,
                                [] { return std::make_unique<DestroyWhileSuspended>(); }}};
+const model::Register stop_wait{{"set_once.stop_wait_vs_set",
+                                 "a thread's wait(stop_token) against set() and request_stop()", 4, 2000,
+                                 [] { return std::make_unique<StopWaitVsSet>(); }}};
+const model::Register stop_await{{"set_once.stop_await_vs_set",
+                                  "async_wait(executor, token) against set() and request_stop()", 4, 2000,
+                                  [] { return std::make_unique<StopAwaitVsSet>(); }}};
+const model::Register stop_claim{{"set_once.stop_claim_vs_handover",
+                                  "claim(executor, token) against a dropped claim's handover and request_stop()", 4,
+                                  2000, [] { return std::make_unique<StopClaimVsHandover>(); }}};
+const model::Register destroys_peer{{"set_once.resumed_destroys_peer",
+                                     "a resumed coroutine destroys the next one of its set()'s batch; a thread and a "
+                                     "coroutine wait meanwhile",
+                                     4, 2000, [] { return std::make_unique<ResumedDestroysPeer>(); }}};
+const model::Register destroys_cell{{"set_once.resumed_destroys_cell",
+                                     "a resumed coroutine destroys the next one of its batch, then the cell", 20, 0,
+                                     [] { return std::make_unique<ResumedDestroysCell>(); }}};
 
 }  // namespace
