@@ -47,18 +47,6 @@ struct Config {
   int workers = 0;
 };
 
-/// Polls `condition` until it holds or `limit` passes: a failing test should
-/// fail, not hang until the test driver's timeout.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = 30s) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
-
 }  // namespace
 
 // ---- The contract, on one thread -------------------------------------------------
@@ -572,7 +560,7 @@ TEST_CASE("waiters sleep until a store, a get_or_init or a get_or_try_init sets 
     }
     std::vector<int> waiter_tids;
     for (auto& tid : tids) {
-      test::wait_for_condition([&] { return tid.load() != 0; });
+      CHECK(test::eventually([&] { return tid.load() != 0; }));
       waiter_tids.push_back(tid.load());
     }
     CHECK(test::eventually_all_asleep(waiter_tids));
@@ -627,7 +615,7 @@ TEST_CASE("concurrent get_or_init callers sleep while one initializer runs", "[o
   }
   std::vector<int> waiter_tids;
   for (auto& tid : tids) {
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
     waiter_tids.push_back(tid.load());
   }
   CHECK(test::eventually_all_asleep(waiter_tids));
@@ -676,7 +664,7 @@ TEST_CASE("a store wins while an initializer is held inside f; its result is rel
       });
       sleeper_got = &value;
     });
-    test::wait_for_condition([&] { return sleeper_tid.load() != 0; });
+    CHECK(test::eventually([&] { return sleeper_tid.load() != 0; }));
     CHECK(test::eventually_all_asleep({sleeper_tid.load()}));
     CHECK(slot.get() == nullptr);
 
@@ -685,7 +673,7 @@ TEST_CASE("a store wins while an initializer is held inside f; its result is rel
     CHECK(slot.store(stored));
     CHECK(slot.get() == stored.get());
     CHECK(slot.load() == stored);
-    CHECK(eventually([&] { return sleeper_got.load() != nullptr; }));
+    CHECK(test::eventually([&] { return sleeper_got.load() != nullptr; }));
     CHECK(sleeper_got.load() == stored.get());
     CHECK(sleeper_calls.load() == 0);
     CHECK(initializer_got.load() == nullptr);  // still held inside f

@@ -41,7 +41,7 @@ int value_after_set(WaitCall wait_call) {
     const int* value = wait_call(cell);
     result = value == nullptr ? 0 : *value;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   test::eventually_all_asleep({tid.load()});
   cell.set(9);
   waiter.join();

@@ -109,7 +109,7 @@ TEMPLATE_TEST_CASE("after a stop-token wait on an empty cell was stopped, the in
     tid = test::current_tid();
     result = c.wait(source.get_token()) ? 1 : 0;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   source.request_stop();
   waiter.join();
@@ -151,7 +151,7 @@ TEMPLATE_TEST_CASE("with a sleeper, the initialization wakes it: one wake", "[sy
     tid = test::current_tid();
     c.wait();
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   const Counts before = counts();
   c.init([] {});

@@ -122,7 +122,7 @@ TEST_CASE("a wall-clock deadline after 2038 is a deadline like any other", "[wai
     error = r == -1 ? errno : 0;
     result = r;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   word.store(1, std::memory_order_release);
   detail::notify_all(&word);

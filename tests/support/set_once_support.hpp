@@ -29,17 +29,6 @@ inline void jitter(int seed) {
   for (unsigned i = 0; i < spins; ++i) counter.fetch_add(1, std::memory_order_relaxed);
 }
 
-/// Waits until `count` reaches `target`, up to `limit`. A lost wake-up shows
-/// up as a false here instead of a hang.
-inline bool reaches(const std::atomic<int>& count, int target, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  while (count.load() < target) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
-
 // ---- Coroutines the tests start -------------------------------------------
 
 /// Awaits `cell` inline; records the value (or -1 for a wrong address), the
