@@ -1,3 +1,6 @@
+// OnceFlag and call_once: the std::call_once contract and what the library adds.
+// SPDX-License-Identifier: MIT
+//
 // OnceFlag and call_once: the std::call_once contract (one caller runs, the
 // others are blocked until it returns; a throw leaves the flag retryable;
 // arguments forwarded as std::invoke does) and what the library adds

@@ -1,3 +1,6 @@
+// fork() while another thread runs a cell's initializer: the documented limitation, and no hang.
+// SPDX-License-Identifier: MIT
+//
 // fork() while another thread runs a cell's initializer: the documented
 // limitation (once_lock.hpp, "fork()"; docs/design.md). The child inherits the
 // cell as being initialized, but not the thread that would finish it, and the

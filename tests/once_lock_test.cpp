@@ -1,5 +1,7 @@
-// OnceLock: what the shared contract does not cover: blocking, waiting and
-// failure under contention. Timed waits: timed_wait_test.cpp.
+// OnceLock: what the shared contract does not cover: blocking, waiting and failure under contention.
+// SPDX-License-Identifier: MIT
+//
+// Timed waits: timed_wait_test.cpp.
 #include <atomic>
 #include <barrier>
 #include <chrono>

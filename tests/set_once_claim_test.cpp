@@ -1,5 +1,8 @@
-// SetOnce: the claim on constructing the value: concurrent setters, claims
-// and get_or_init, handover after a failure, and its FIFO order.
+// SetOnce: the claim on constructing the value: setters, claims, get_or_init, handover, FIFO order.
+// SPDX-License-Identifier: MIT
+//
+// Concurrent setters, claims and get_or_init; handover after a failure, and
+// its FIFO order.
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.

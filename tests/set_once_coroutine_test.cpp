@@ -1,5 +1,7 @@
-// SetOnce: coroutine waiters: where and in which order they resume, inline
-// or through executors, and how deep inline resumption may nest.
+// SetOnce: coroutine waiters: where and in which order they resume.
+// SPDX-License-Identifier: MIT
+//
+// Inline or through executors, and how deep inline resumption may nest.
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.

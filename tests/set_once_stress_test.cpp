@@ -1,4 +1,5 @@
 // SetOnce: races between set, wait, stop and claims, many rounds.
+// SPDX-License-Identifier: MIT
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.

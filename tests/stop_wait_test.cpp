@@ -1,3 +1,6 @@
+// wait(stop_token) on OnceLock, OnceShared and OnceFlag: a stop request wakes a blocked waiter.
+// SPDX-License-Identifier: MIT
+//
 // wait(stop_token) on OnceLock, OnceShared and OnceFlag: a stop request wakes
 // a blocked waiter (which then returns "stopped"), the value wins over a stop
 // once it is there, and a token that can never stop is a plain wait. Run with

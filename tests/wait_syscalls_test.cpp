@@ -1,3 +1,6 @@
+// The first initialization with nobody waiting makes no system call: the wait layer's calls, counted.
+// SPDX-License-Identifier: MIT
+//
 // "The first initialization with nobody waiting makes no system call": the
 // sleeps and wakes of the wait layer, counted in process (ONCE_COUNT_WAIT_CALLS,
 // detail/wait.hpp; on the futex backend each one is a futex system call).

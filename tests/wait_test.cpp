@@ -1,3 +1,6 @@
+// The wait layer (detail/wait.hpp) on its own, and on Linux the futex call it makes.
+// SPDX-License-Identifier: MIT
+//
 // The wait layer (detail/wait.hpp) on its own, on whichever backend the build
 // uses; on Linux, the futex call it makes, checked directly: on 32-bit
 // targets that is futex_time64 with 64-bit seconds (the cross-armv7 preset

@@ -1,5 +1,5 @@
-// Helpers shared by the SetOnce tests: coroutines that record what they saw,
-// an executor that keeps handles, and race scaffolding.
+// Helpers shared by the SetOnce tests: recording coroutines, executors, an owned coroutine, jitter.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <atomic>

@@ -1,4 +1,5 @@
-// Helpers for the concurrency tests: observing other threads from outside.
+// Observing other threads from a test: polling with a deadline, thread states, CPU time.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <chrono>
