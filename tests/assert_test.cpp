@@ -1,5 +1,5 @@
-// Precondition checks: in builds without NDEBUG, misuse the library can see
-// aborts with a message naming the rule, instead of corrupting memory.
+// Precondition checks: misuse the library can see aborts in debug builds with a message naming the rule.
+// SPDX-License-Identifier: MIT
 #include <memory>
 #include <string>
 

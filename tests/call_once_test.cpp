@@ -1,3 +1,6 @@
+// OnceFlag and call_once: the std::call_once contract and what the library adds.
+// SPDX-License-Identifier: MIT
+//
 // OnceFlag and call_once: the std::call_once contract (one caller runs, the
 // others are blocked until it returns; a throw leaves the flag retryable;
 // arguments forwarded as std::invoke does) and what the library adds
@@ -193,7 +196,7 @@ TEST_CASE("while one call_once runs, the others are blocked; none of theirs runs
   }
   std::vector<int> caller_tids;
   for (auto& tid : tids) {
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
     caller_tids.push_back(tid.load());
   }
   CHECK(test::eventually_all_asleep(caller_tids));
@@ -232,7 +235,7 @@ TEST_CASE("wait, wait_for and wait_until block until a call_once completes", "[c
     tid2 = test::current_tid();
     woke.fetch_add(flag.wait_until(std::chrono::system_clock::now() + 1h) ? 1 : 100);
   });
-  for (auto* tid : {&tid0, &tid1, &tid2}) test::wait_for_condition([&] { return tid->load() != 0; });
+  for (auto* tid : {&tid0, &tid1, &tid2}) CHECK(test::eventually([&] { return tid->load() != 0; }));
   CHECK(test::eventually_all_asleep({tid0.load(), tid1.load(), tid2.load()}));
   CHECK(woke.load() == 0);
   once::call_once(flag, [] {});
@@ -293,7 +296,7 @@ TEST_CASE("a throw hands the flag to exactly one sleeping caller", "[call_once][
   }
   std::vector<int> caller_tids;
   for (auto& tid : tids) {
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
     caller_tids.push_back(tid.load());
   }
   CHECK(test::eventually_all_asleep(caller_tids));

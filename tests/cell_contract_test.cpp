@@ -1,5 +1,7 @@
-// The contract OnceCell and OnceLock share, run over both and over several
-// value types: int, std::string, a move-only type, and a type that counts its
+// The contract OnceCell and OnceLock share, run over both and over several value types.
+// SPDX-License-Identifier: MIT
+//
+// The value types: int, std::string, a move-only type, and a type that counts its
 // constructions and destructions.
 #include <cstddef>
 #include <optional>

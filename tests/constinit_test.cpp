@@ -1,7 +1,11 @@
+// Constant initialization of every type, and the size and triviality promises.
+// SPDX-License-Identifier: MIT
+//
 // Every type can be constant-initialized at namespace scope and as a
-// function-local static, and the size and triviality promises hold. Most of
+// function-local static (SetOnce and OnceFlag: in their own files). Most of
 // this file is checked by the compiler: a `constinit` that is not a constant
 // initializer does not compile.
+#include <memory>
 #include <string>
 #include <type_traits>
 
@@ -63,4 +67,36 @@ TEST_CASE("trivially destructible exactly when the value (and function) are", "[
   auto make_string = [] { return std::string(); };
   STATIC_REQUIRE_FALSE(std::is_trivially_destructible_v<once::LazyLock<std::string, decltype(make_string)>>);
   STATIC_REQUIRE_FALSE(std::is_trivially_destructible_v<once::LazyLock<int, decltype(capturing)>>);
+}
+
+// ---- OnceShared -------------------------------------------------------------------
+
+namespace {
+struct Config {
+  std::string name;
+  int workers = 0;
+};
+
+constinit once::OnceShared<const Config> global_config;
+constinit once::OnceShared<int> global_int;
+
+const Config& local_static_config() {
+  static constinit once::OnceShared<const Config> local;
+  return local.get_or_make_shared(Config{"local", 2});
+}
+}  // namespace
+
+TEST_CASE("OnceShared: constinit at namespace scope and as a function-local static", "[once_shared][constinit]") {
+  CHECK(global_int.get() == nullptr);
+  CHECK(global_int.get_or_make_shared(6) == 6);
+  CHECK(global_config.store(std::make_shared<Config>(Config{"global", 1})));
+  CHECK(global_config.get()->name == "global");
+  CHECK(local_static_config().name == "local");
+  CHECK(&local_static_config() == &local_static_config());
+}
+
+TEST_CASE("OnceShared size: the pointer, the state word and a shared_ptr", "[once_shared][constinit]") {
+  STATIC_REQUIRE(sizeof(once::OnceShared<int>) == 4 * sizeof(void*));
+  STATIC_REQUIRE(sizeof(once::OnceShared<const Config>) == 4 * sizeof(void*));
+  STATIC_REQUIRE(std::is_nothrow_default_constructible_v<once::OnceShared<int>>);
 }

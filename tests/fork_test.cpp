@@ -1,3 +1,6 @@
+// fork() while another thread runs a cell's initializer: the documented limitation, and no hang.
+// SPDX-License-Identifier: MIT
+//
 // fork() while another thread runs a cell's initializer: the documented
 // limitation (once_lock.hpp, "fork()"; docs/design.md). The child inherits the
 // cell as being initialized, but not the thread that would finish it, and the
@@ -12,6 +15,7 @@
 
 #include "catch.hpp"
 #include "death.hpp"
+#include "threads.hpp"
 
 #if ONCE_TEST_CAN_FORK
 
@@ -32,20 +36,15 @@ struct Ending {
 /// Waits for `child` up to `bound`, then kills it.
 Ending wait_for_child(pid_t child, std::chrono::milliseconds bound) {
   Ending ending;
-  const auto give_up = std::chrono::steady_clock::now() + bound;
   int status = 0;
-  for (;;) {
-    const pid_t done = ::waitpid(child, &status, WNOHANG);
-    if (done == child) break;
-    if (done < 0) return ending;
-    if (std::chrono::steady_clock::now() > give_up) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-      ending.timed_out = true;
-      return ending;
-    }
-    std::this_thread::sleep_for(5ms);
+  pid_t done = 0;
+  if (!test::eventually([&] { return (done = ::waitpid(child, &status, WNOHANG)) != 0; }, bound)) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+    ending.timed_out = true;
+    return ending;
   }
+  if (done < 0) return ending;
   ending.exited = WIFEXITED(status);
   ending.exit_code = ending.exited ? WEXITSTATUS(status) : -1;
   ending.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

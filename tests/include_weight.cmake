@@ -1,4 +1,4 @@
-# once: initialize-once primitives for C++20.
+# The compile-time guard: no public header pulls in a heavy standard header its API does not need.
 # SPDX-License-Identifier: MIT
 #
 # The compile-time guard: no public header may pull in, directly or through

@@ -1,9 +1,8 @@
-// once: initialize-once primitives for C++20.
+// detail::invoke against std::invoke: same results, result types, noexcept and validity.
 // SPDX-License-Identifier: MIT
 //
-// detail::invoke against std::invoke: same results, same result types, same
-// noexcept, same validity, over the three kinds of callables and the three
-// ways of naming the object of a pointer to member.
+// Over the three kinds of callables and the three ways of naming the object
+// of a pointer to member.
 #include <once/detail/invoke.hpp>
 
 #include <functional>

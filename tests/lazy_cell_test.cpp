@@ -1,4 +1,5 @@
 // LazyCell: the single-threaded lazy value.
+// SPDX-License-Identifier: MIT
 #include <string>
 #include <type_traits>
 

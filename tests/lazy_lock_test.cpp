@@ -1,4 +1,5 @@
 // LazyLock: the thread-safe lazy value.
+// SPDX-License-Identifier: MIT
 #include <atomic>
 #include <barrier>
 #include <string>

@@ -1,4 +1,5 @@
-// OnceCell: what the shared contract does not cover.
+// OnceCell: what the shared contract (cell_contract_test.cpp) does not cover.
+// SPDX-License-Identifier: MIT
 #include <cstdint>
 #include <string>
 #include <type_traits>

@@ -1,5 +1,7 @@
-// OnceLock: what the shared contract does not cover: blocking, waiting and
-// failure under contention. Timed waits: timed_wait_test.cpp.
+// OnceLock: what the shared contract does not cover: blocking, waiting and failure under contention.
+// SPDX-License-Identifier: MIT
+//
+// Timed waits: timed_wait_test.cpp.
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -52,7 +54,7 @@ TEST_CASE("concurrent callers sleep while one initializer runs", "[once_lock][bl
       call(false);
     });
   }
-  test::wait_for_condition([&] { return started.load() == kWaiters; });
+  CHECK(test::eventually([&] { return started.load() == kWaiters; }));
 
   // Blocked, and asleep in the kernel rather than spinning.
   CHECK(test::eventually_all_asleep(tids));
@@ -102,7 +104,7 @@ TEST_CASE("set and try_emplace wait for a running initializer, then decline", "[
     tids[1] = test::current_tid();
     emplace_result = cell.try_emplace(3).second ? 1 : 0;
   });
-  test::wait_for_condition([&] { return tids[0].load() != 0 && tids[1].load() != 0; });
+  CHECK(test::eventually([&] { return tids[0].load() != 0 && tids[1].load() != 0; }));
   CHECK(test::eventually_all_asleep({tids[0].load(), tids[1].load()}));
   CHECK(set_result.load() == -1);
   CHECK(emplace_result.load() == -1);
@@ -124,7 +126,7 @@ TEST_CASE("wait returns the value another thread sets", "[once_lock][wait]") {
     tid = test::current_tid();
     seen = cell.wait();
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   CHECK(cell.set(std::string("ready")));
   waiter.join();
@@ -163,7 +165,7 @@ TEST_CASE("a sleeping caller takes over when the initializer throws", "[once_loc
       return 2;
     });
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   CHECK(taker_calls.load() == 0);
 

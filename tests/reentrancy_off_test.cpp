@@ -1,3 +1,6 @@
+// With reentrancy detection off, a cell's own initializer waiting on it is an ordinary wait.
+// SPDX-License-Identifier: MIT
+//
 // With reentrancy detection off (ONCE_REENTRANCY_DETECTION 0: a build without
 // thread_local and without ONCE_REENTRANCY_SLOT()), a cell's own initializer
 // waiting on it is an ordinary wait: a timed one times out, an untimed one

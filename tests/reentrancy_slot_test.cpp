@@ -1,3 +1,6 @@
+// Reentrancy detection through the program's ONCE_REENTRANCY_SLOT() hook.
+// SPDX-License-Identifier: MIT
+//
 // Reentrancy detection through the program's ONCE_REENTRANCY_SLOT() hook, as
 // a build without thread_local (firmware, an RTOS) provides it: the frames
 // live in the running context's slot, and two contexts on one thread (an

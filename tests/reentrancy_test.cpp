@@ -1,8 +1,12 @@
-// An initializer that needs its own cell gets recursive_init_error instead
-// of a deadlock (OnceLock) or a read of a value that does not exist (OnceCell),
-// and the cell survives it.
+// Reentrancy: an initializer that needs its own cell gets recursive_init_error, and the cell survives it.
+// SPDX-License-Identifier: MIT
+//
+// The error comes instead of a deadlock (OnceLock, OnceShared) or a read of a
+// value that does not exist (OnceCell). SetOnce's reentrancy is in
+// set_once_contract_test.cpp, OnceFlag's in call_once_test.cpp.
 #include <chrono>
 #include <latch>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -183,6 +187,93 @@ TEST_CASE("a OnceCell used by a second thread mid-initialization names the misus
   second.join();
   CHECK(value == 1);
   CHECK(message.find("another thread is using the cell at the same time") != std::string::npos);
+}
+
+// ---- OnceShared: the reads and store never throw -------------------------------
+
+TEST_CASE("OnceShared: waiting calls throw, store and the reads do not", "[once_shared][reentrancy]") {
+  using once::recursive_init_error;
+  once::OnceShared<int> slot;
+
+  SECTION("get_or_init and get_or_make_shared inside their own initializer throw") {
+    int threw = 0;
+    int& value = slot.get_or_init([&] {
+      try {
+        slot.get_or_init([] { return std::make_shared<int>(2); });
+      } catch (const recursive_init_error&) {
+        ++threw;
+      }
+      try {
+        slot.get_or_make_shared(3);
+      } catch (const recursive_init_error&) {
+        ++threw;
+      }
+      return std::make_shared<int>(1);  // the outer initialization still completes
+    });
+    CHECK(threw == 2);
+    CHECK(value == 1);
+  }
+
+  SECTION("an escaping recursive_init_error leaves the slot empty and retryable") {
+    CHECK_THROWS_AS(slot.get_or_init([&] { return std::make_shared<int>(slot.get_or_make_shared(1) + 1); }),
+                    recursive_init_error);
+    CHECK(slot.get() == nullptr);
+    CHECK(slot.get_or_make_shared(5) == 5);
+  }
+
+  SECTION("get and load inside the initializer see an empty slot") {
+    bool empty_inside = false;
+    slot.get_or_init([&] {
+      empty_inside = slot.get() == nullptr && slot.load() == nullptr;
+      return std::make_shared<int>(1);
+    });
+    CHECK(empty_inside);
+  }
+
+  SECTION("a store inside the initializer wins; the initializer's result is released") {
+    auto stored = std::make_shared<int>(10);
+    std::weak_ptr<int> made_inside;
+    int seen_inside = 0;
+    bool stored_inside = false;
+    int& value = slot.get_or_init([&] {
+      stored_inside = slot.store(stored);
+      // The slot is set now: the nested call returns at once, no error.
+      seen_inside = slot.get_or_init([] { return std::make_shared<int>(11); });
+      auto made = std::make_shared<int>(12);
+      made_inside = made;
+      return made;
+    });
+    CHECK(stored_inside);
+    CHECK(seen_inside == 10);
+    CHECK(&value == stored.get());
+    CHECK(made_inside.expired());
+    CHECK(stored.use_count() == 2);
+  }
+}
+
+TEST_CASE("OnceShared: a cycle through a OnceLock throws", "[once_shared][reentrancy]") {
+  once::OnceShared<int> shared;
+  once::OnceLock<int> lock;
+  CHECK_THROWS_AS(shared.get_or_init([&] {
+    return std::make_shared<int>(lock.get_or_init([&] { return shared.get_or_make_shared(1) + 1; }));
+  }),
+                  once::recursive_init_error);
+  CHECK(shared.get() == nullptr);
+  CHECK_FALSE(lock.has_value());
+}
+
+TEST_CASE("OnceShared: wait inside the slot's own initializer throws", "[once_shared][reentrancy]") {
+  once::OnceShared<int> slot;
+  bool threw = false;
+  slot.get_or_init([&] {
+    try {
+      slot.wait();
+    } catch (const once::recursive_init_error&) {
+      threw = true;
+    }
+    return std::make_shared<int>(1);
+  });
+  CHECK(threw);
 }
 
 #else

@@ -1,4 +1,5 @@
 // SetOnce: cancelling coroutine waits with a stop token.
+// SPDX-License-Identifier: MIT
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.

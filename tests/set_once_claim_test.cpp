@@ -1,5 +1,8 @@
-// SetOnce: the claim on constructing the value: concurrent setters, claims
-// and get_or_init, handover after a failure, and its FIFO order.
+// SetOnce: the claim on constructing the value: setters, claims, get_or_init, handover, FIFO order.
+// SPDX-License-Identifier: MIT
+//
+// Concurrent setters, claims and get_or_init; handover after a failure, and
+// its FIFO order.
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.
@@ -59,7 +62,7 @@ TEST_CASE("a second set() sleeps while the first constructs, then declines", "[s
   Gated::release = &release;
   std::atomic<int> first_result{-1};
   std::thread first([&] { first_result = cell.emplace(1) ? 1 : 0; });
-  test::wait_for_condition([] { return Gated::entered.load() == 1; });
+  CHECK(test::eventually([] { return Gated::entered.load() == 1; }));
 
   std::atomic<int> tid{0};
   std::atomic<int> second_result{-1};
@@ -67,7 +70,7 @@ TEST_CASE("a second set() sleeps while the first constructs, then declines", "[s
     tid = test::current_tid();
     second_result = cell.emplace(2) ? 1 : 0;  // never constructs: the first succeeds
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   CHECK(second_result.load() == -1);
   CHECK_FALSE(cell.has_value());
@@ -96,14 +99,14 @@ TEST_CASE("a second set() takes over when the first one's constructor throws", "
       first_result = 0;
     }
   });
-  test::wait_for_condition([] { return Gated::entered.load() == 1; });
+  CHECK(test::eventually([] { return Gated::entered.load() == 1; }));
   std::atomic<int> second_result{-1};
   std::atomic<int> tid{0};
   std::thread second([&] {
     tid = test::current_tid();
     second_result = cell.emplace(2) ? 1 : 0;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   release.count_down();  // the first throws; the second constructs (and passes the gate)
   first.join();
@@ -392,7 +395,7 @@ TEST_CASE("a thread's set() waits for a coroutine's claim, then declines or take
       tid = test::current_tid();
       result = cell.set(2) ? 1 : 0;
     });
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
     CHECK(test::eventually_all_asleep({tid.load()}));
     CHECK(result.load() == -1);
     gate.set();  // the coroutine publishes 1, or throws and hands the claim to the thread

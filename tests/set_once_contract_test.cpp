@@ -1,5 +1,7 @@
-// SetOnce<T> and SetOnce<void>: the contract (storing, in-place, take, const
-// waits, sizes, constinit), failing constructors, reentrancy, preconditions.
+// SetOnce<T> and SetOnce<void>: the contract, failing constructors, reentrancy, preconditions.
+// SPDX-License-Identifier: MIT
+//
+// The contract: storing, in-place, take, const waits, sizes, constinit.
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.

@@ -1,4 +1,5 @@
 // SetOnce: races between set, wait, stop and claims, many rounds.
+// SPDX-License-Identifier: MIT
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.
@@ -87,7 +88,7 @@ TEST_CASE("set racing a waiter on a fresh cell: no wake-up is lost", "[set_once]
         }
         // The coroutine kinds finish on another thread: wait here, bounded,
         // so that a lost wake-up fails the test instead of hanging it.
-        if (!reaches(finished, round + 1, 30s)) {
+        if (!test::eventually([&] { return finished.load() >= round + 1; }, 30s)) {
           lost.fetch_add(1);
           sync.arrive_and_drop();  // let the setter finish alone
           return;
@@ -160,7 +161,7 @@ TEST_CASE("stop racing set: each waiter resumes exactly once, with the right res
     }
     setter.join();
     stopper.join();
-    CHECK(reaches(total_resumed, round_count));
+    CHECK(test::eventually([&] { return total_resumed.load() >= round_count; }));
   }
   int resumed_wrongly = 0;
   int wrong_result = 0;
@@ -270,7 +271,7 @@ TEST_CASE("10^4 waiters on one cell, threads and coroutines of every kind", "[se
     }
     start.arrive_and_wait();
     for (auto& spawner : spawners) spawner.join();  // every coroutine is suspended on the cell now
-    test::wait_for_condition([&] { return thread_tids_ready.load() == kThreads; });
+    CHECK(test::eventually([&] { return thread_tids_ready.load() == kThreads; }));
     // Cancel every 10th stoppable waiter before the set, and every 10th
     // (offset by 5) from another thread while the set runs.
     int cancelled_before = 0;
@@ -290,7 +291,7 @@ TEST_CASE("10^4 waiters on one cell, threads and coroutines of every kind", "[se
     canceller.join();
 #endif
     for (auto& thread : threads) thread.join();
-    CHECK(reaches(resumed, kWaiters));
+    CHECK(test::eventually([&] { return resumed.load() >= kWaiters; }));
     CHECK(cancelled.load() >= cancelled_before);
   }
   CHECK(resumed.load() == kWaiters);

@@ -1,4 +1,5 @@
 // SetOnce: blocked threads: plain, timed and stop-token waits.
+// SPDX-License-Identifier: MIT
 //
 // Catch2's macros are not thread-safe: worker threads and coroutines record
 // what they saw in atomics, and the test body checks them after joining.
@@ -59,7 +60,7 @@ TEST_CASE("wait blocks a thread, asleep, until another sets", "[set_once][wait]"
     seen = cell.wait();
     done = true;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   CHECK_FALSE(done.load());
   cell.set(std::string(45, 'w'));
@@ -98,7 +99,7 @@ TEST_CASE("many blocked threads: one set() wakes them all", "[set_once][wait]") 
   }
   std::vector<int> all;
   for (auto& tid : tids) {
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
     all.push_back(tid.load());
   }
   CHECK(test::eventually_all_asleep(all));
@@ -133,7 +134,7 @@ TEST_CASE("wait(stop_token): the value, or nullptr promptly after request_stop",
       tid = test::current_tid();
       outcome = cell.wait(stop.get_token()) == nullptr ? 0 : 1;
     });
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
     CHECK(test::eventually_all_asleep({tid.load()}));
     stop.request_stop();
     waiter.join();

@@ -1,3 +1,6 @@
+// wait(stop_token) on OnceLock, OnceShared and OnceFlag: a stop request wakes a blocked waiter.
+// SPDX-License-Identifier: MIT
+//
 // wait(stop_token) on OnceLock, OnceShared and OnceFlag: a stop request wakes
 // a blocked waiter (which then returns "stopped"), the value wins over a stop
 // once it is there, and a token that can never stop is a plain wait. Run with
@@ -85,20 +88,16 @@ struct Waiter {
       tid = test::current_tid();
       result = c.wait(token);
     });
-    test::wait_for_condition([&] { return tid.load() != 0; });
+    CHECK(test::eventually([&] { return tid.load() != 0; }));
   }
 
   /// Joins the thread; a waiter that never returns (a lost wake-up) ends the
   /// test program with a message instead of hanging it.
   void join() {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (result.load() == -2) {
-      if (std::chrono::steady_clock::now() > give_up) {
-        std::fprintf(stderr, "stop_wait_test: a waiter never returned (lost wake-up)\n");
-        std::fflush(stderr);
-        std::_Exit(1);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!test::eventually([&] { return result.load() != -2; })) {
+      std::fprintf(stderr, "stop_wait_test: a waiter never returned (lost wake-up)\n");
+      std::fflush(stderr);
+      std::_Exit(1);
     }
     thread.join();
   }

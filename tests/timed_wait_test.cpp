@@ -1,14 +1,20 @@
-// Timed waits: the same guarantees for OnceLock<int> and SetOnce<int>, on
-// whichever wait backend the build uses (the tsan-portable-wait preset runs
-// this file on the portable one). "Never early" is a correctness check, not
-// a performance one: a timeout may come late on a loaded machine, never soon.
+// Timed waits: never early, on every clock, for OnceLock, SetOnce and OnceShared.
+// SPDX-License-Identifier: MIT
+//
+// The same guarantees for OnceLock<int> and SetOnce<int>, and OnceShared's
+// waits, on whichever wait backend the build uses (the tsan-portable-wait
+// preset runs this file on the portable one). "Never early" is a correctness
+// check, not a performance one: a timeout may come late on a loaded machine,
+// never soon.
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include <once/once_lock.hpp>
+#include <once/once_shared.hpp>
 #include <once/set_once.hpp>
 
 #include "catch.hpp"
@@ -41,7 +47,7 @@ int value_after_set(WaitCall wait_call) {
     const int* value = wait_call(cell);
     result = value == nullptr ? 0 : *value;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   test::eventually_all_asleep({tid.load()});
   cell.set(9);
   waiter.join();
@@ -151,4 +157,19 @@ TEMPLATE_TEST_CASE("many threads time out while one sets", "[timed]", once::Once
     CHECK(early.load() == 0);
     CHECK(*cell.wait_for(0s) == 7);
   }
+}
+
+// ---- OnceShared: its waits return the pointer ---------------------------------
+
+TEST_CASE("OnceShared: nullptr on timeout, the value once set", "[once_shared][timed]") {
+  once::OnceShared<int> slot;
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(slot.wait_for(20ms) == nullptr);
+  CHECK(std::chrono::steady_clock::now() - start >= 20ms);
+  CHECK(slot.wait_until(std::chrono::system_clock::now() + 5ms) == nullptr);
+  CHECK(slot.wait_until(std::chrono::steady_clock::now() - 1s) == nullptr);
+  auto value = std::make_shared<int>(3);
+  CHECK(slot.store(value));
+  CHECK(slot.wait_for(0s) == value.get());
+  CHECK(slot.wait_until(std::chrono::steady_clock::now()) == value.get());
 }

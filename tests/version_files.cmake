@@ -1,3 +1,6 @@
+# The version written outside the code (CHANGELOG.md, meson.build) agrees with the CMake project's.
+# SPDX-License-Identifier: MIT
+#
 # The version written outside the code agrees with the CMake project's:
 #   cmake -DVERSION=<x.y.z> -DSOURCE_DIR=<once> -P tests/version_files.cmake
 # CHANGELOG.md has a section for it, and the Meson project (meson.build)

@@ -1,3 +1,6 @@
+// The first initialization with nobody waiting makes no system call: the wait layer's calls, counted.
+// SPDX-License-Identifier: MIT
+//
 // "The first initialization with nobody waiting makes no system call": the
 // sleeps and wakes of the wait layer, counted in process (ONCE_COUNT_WAIT_CALLS,
 // detail/wait.hpp; on the futex backend each one is a futex system call).
@@ -109,7 +112,7 @@ TEMPLATE_TEST_CASE("after a stop-token wait on an empty cell was stopped, the in
     tid = test::current_tid();
     result = c.wait(source.get_token()) ? 1 : 0;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   source.request_stop();
   waiter.join();
@@ -151,7 +154,7 @@ TEMPLATE_TEST_CASE("with a sleeper, the initialization wakes it: one wake", "[sy
     tid = test::current_tid();
     c.wait();
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   const Counts before = counts();
   c.init([] {});

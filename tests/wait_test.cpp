@@ -1,3 +1,6 @@
+// The wait layer (detail/wait.hpp) on its own, and on Linux the futex call it makes.
+// SPDX-License-Identifier: MIT
+//
 // The wait layer (detail/wait.hpp) on its own, on whichever backend the build
 // uses; on Linux, the futex call it makes, checked directly: on 32-bit
 // targets that is futex_time64 with 64-bit seconds (the cross-armv7 preset
@@ -122,7 +125,7 @@ TEST_CASE("a wall-clock deadline after 2038 is a deadline like any other", "[wai
     error = r == -1 ? errno : 0;
     result = r;
   });
-  test::wait_for_condition([&] { return tid.load() != 0; });
+  CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
   word.store(1, std::memory_order_release);
   detail::notify_all(&word);

@@ -1,5 +1,7 @@
-// LazyLock<int> names F = int(*)(), which a capturing lambda does not
-// convert to: the error says to let CTAD pick F.
+// LazyLock<int> from a capturing lambda: the error says to let CTAD pick F.
+// SPDX-License-Identifier: MIT
+//
+// LazyLock<int> names F = int(*)(), which a capturing lambda does not convert to.
 // expect: let class template argument deduction pick its type, `LazyLock x = [&] { ... };`
 #include <once/lazy_lock.hpp>
 

@@ -1,4 +1,5 @@
 // LazyLock<T&>: the lazy types hold an object too.
+// SPDX-License-Identifier: MIT
 // expect: once: T cannot be a reference
 #include <once/lazy_lock.hpp>
 

@@ -1,4 +1,5 @@
 // LazyLock<int> from a lambda that returns something an int cannot be made from.
+// SPDX-License-Identifier: MIT
 // expect: once: the function of a LazyLock<T> must return something T can be constructed from
 #include <string>
 

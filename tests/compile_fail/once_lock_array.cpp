@@ -1,4 +1,5 @@
 // OnceLock<int[4]>: C arrays are not values; the error suggests std::array.
+// SPDX-License-Identifier: MIT
 // expect: once: T cannot be a C array
 #include <once/once_lock.hpp>
 

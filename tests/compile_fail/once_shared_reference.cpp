@@ -1,4 +1,5 @@
-// OnceShared<T&>.
+// OnceShared<T&>: a slot shares ownership of an object, never a reference.
+// SPDX-License-Identifier: MIT
 // expect: once: OnceShared<T> cannot take a reference type
 #include <once/once_shared.hpp>
 

@@ -1,4 +1,5 @@
-// OnceShared<void>.
+// OnceShared<void>: refused at the user's line.
+// SPDX-License-Identifier: MIT
 // expect: once: OnceShared<void> is not supported
 #include <once/once_shared.hpp>
 

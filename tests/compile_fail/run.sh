@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Runs one compile-fail snippet: it must fail, and its first error must name the rule at the user's line.
+# SPDX-License-Identifier: MIT
+#
 # Compiles one snippet that misuses the library and checks the diagnostic a
 # user gets: the compilation fails, and its FIRST error (with the notes that
 # locate it) names the rule (the snippet's `// expect:` line) and points at the

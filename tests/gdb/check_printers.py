@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# once: initialize-once primitives for C++20.
+# Checks the gdb pretty-printers against printers_program, run under gdb -batch.
 # SPDX-License-Identifier: MIT
 """Tests the gdb pretty-printers (share/gdb/once_printers.py).
 

@@ -1,6 +1,8 @@
-// The program the gdb pretty-printer test stops in (tests/gdb/check_printers.py):
-// an object of each type in each state the printers tell apart, then a call
-// to once_gdb_marker(), where gdb prints them. Built with -O0 -g.
+// The program the gdb pretty-printer test stops in: each type in each state the printers tell apart.
+// SPDX-License-Identifier: MIT
+//
+// gdb stops at once_gdb_marker() and prints them (tests/gdb/check_printers.py).
+// Built with -O0 -g.
 #include <atomic>
 #include <cstdint>
 #include <latch>

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# A configure without the test and benchmark dependencies: each is skipped or refused with advice.
+# SPDX-License-Identifier: MIT
+#
 # A top-level configure on a machine without the test and benchmark
 # dependencies: CMAKE_DISABLE_FIND_PACKAGE_<name> makes each one unfindable.
 #  - Without Google Benchmark, the default (AUTO) skips the benchmarks with a

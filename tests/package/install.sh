@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs once into a scratch prefix, configured as a packager would: nothing
-# but the package. The pkg-config, Meson and gdb tests consume that prefix.
+# Installs once into a scratch prefix, as a packager would, for the package tests that read it.
+# SPDX-License-Identifier: MIT
 #
 #   tests/package/install.sh <once-source-dir> <scratch-dir> [extra cmake args...]
 #

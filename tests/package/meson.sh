@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Meson projects that use dependency('once'): from an installed prefix and as a subproject.
+# SPDX-License-Identifier: MIT
+#
 # Meson projects that use dependency('once'): found through pkg-config in an
 # installed prefix (and refused when asking for a version the package is not),
 # and as a subproject, through the library's own meson.build.

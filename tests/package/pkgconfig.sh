@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# once.pc: pkg-config's answers, and a plain Makefile project built with them.
+# SPDX-License-Identifier: MIT
+#
 # once.pc: pkg-config reports the version and include path, refuses versions
 # the package is not, and a plain Makefile project builds and runs with
 # `pkg-config --cflags once`, from the install and from a moved copy of it.

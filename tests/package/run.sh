@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds and runs a consumer project against once in each of the three ways
-# a user can take it in, and checks that find_package refuses versions the
-# package is not compatible with.
+# Builds and runs the consumer project against once in each of the three ways a user can take it in.
+# SPDX-License-Identifier: MIT
+#
+# find_package must also refuse versions the package is not compatible with.
 #
 #   tests/package/run.sh <once-source-dir> <scratch-dir> [extra cmake args...]
 set -euo pipefail

@@ -1,4 +1,5 @@
 // Catch2 2.x and 3.x behind one include.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #if defined(ONCE_TEST_CATCH2_V3)

@@ -1,5 +1,5 @@
-// A minimal coroutine type for the tests: starts at once, runs until its
-// first suspension, and frees itself when it finishes. Test-only.
+// A minimal coroutine type for the tests: starts at once and frees itself when it finishes.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <coroutine>

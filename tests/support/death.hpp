@@ -1,5 +1,5 @@
-// Death tests: run code that must abort in a forked child, and report how
-// the child ended and what it printed on stderr.
+// Death tests: run code that must abort in a forked child; report how it ended and what it printed.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #if defined(__linux__)

@@ -1,5 +1,5 @@
-// Helpers shared by the SetOnce tests: coroutines that record what they saw,
-// an executor that keeps handles, and race scaffolding.
+// Helpers shared by the SetOnce tests: recording coroutines, executors, an owned coroutine, jitter.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <atomic>
@@ -27,17 +27,6 @@ inline void jitter(int seed) {
   const unsigned spins = (static_cast<unsigned>(seed) * 2654435761u >> 24) % 64;
   std::atomic<unsigned> counter{0};
   for (unsigned i = 0; i < spins; ++i) counter.fetch_add(1, std::memory_order_relaxed);
-}
-
-/// Waits until `count` reaches `target`, up to `limit`. A lost wake-up shows
-/// up as a false here instead of a hang.
-inline bool reaches(const std::atomic<int>& count, int target, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  while (count.load() < target) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::yield();
-  }
-  return true;
 }
 
 // ---- Coroutines the tests start -------------------------------------------

@@ -1,3 +1,6 @@
+// The spin backend's wait hook for the test suite: counts each thread's turns in a wait.
+// SPDX-License-Identifier: MIT
+//
 // The spin backend's wait hook for the test suite (the spin preset includes
 // this header in every translation unit). A spinning waiter never sleeps in
 // the kernel, so "this thread is blocked in a wait" is observed here instead:

@@ -1,3 +1,6 @@
+// A stop source and token of the tests' own, for the stop-token waits on every standard library.
+// SPDX-License-Identifier: MIT
+//
 // A minimal stop source and token of the test's own, with the members the
 // library's stop_token_like concept asks for (stop_requested, stop_possible,
 // callback_type<F>): the stop-token waits are tested with it on every

@@ -1,5 +1,5 @@
-// Scaffolding for the stress tests: how many threads and rounds, and rounds
-// that release every thread together.
+// Scaffolding for the stress tests: thread and round counts, and rounds that release every thread together.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,5 @@
 // Value types and helpers shared by the tests.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <atomic>

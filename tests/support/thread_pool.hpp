@@ -1,5 +1,5 @@
-// A small thread pool for the tests: an executor that resumes coroutines on
-// its own threads. Test-only.
+// A small thread pool for the tests: an executor that resumes coroutines on its own threads.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <condition_variable>

@@ -1,4 +1,5 @@
-// Helpers for the concurrency tests: observing other threads from outside.
+// Observing other threads from a test: polling with a deadline, thread states, CPU time.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,28 @@
 #endif
 
 namespace test {
+
+/// How long a poll waits before it reports failure: ample for the slowest
+/// sanitizer build, and well short of the test driver's timeout (600 s).
+inline constexpr std::chrono::milliseconds kPatience = std::chrono::seconds(60);
+
+/// Polls `condition` until it holds; false if `limit` passes first, so that
+/// a lost wake-up fails the test instead of hanging it. Yields between the
+/// first polls and then sleeps a millisecond between them, which keeps a
+/// long wait from taking a core from the threads it waits for.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = kPatience) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  for (int polls = 0; !condition(); ++polls) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    if (polls < 1000) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  return true;
+}
 
 #if defined(__linux__)
 inline constexpr bool kCanObserveThreads = true;
@@ -45,34 +68,32 @@ inline constexpr bool kWaitersSleep = false;
 /// Polls until every thread in `tids` is blocked in a wait: on the spin
 /// backend, until each has taken a turn in the wait hook (spin_wait_hook.hpp)
 /// since this call began. False if that does not happen within `limit`.
-inline bool eventually_all_asleep(const std::vector<int>& tids,
-                                  std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+inline bool eventually_all_asleep(const std::vector<int>& tids, std::chrono::milliseconds limit = kPatience) {
   std::vector<long> before;
   for (int tid : tids) before.push_back(once_test_spin::turns_of(tid));
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    bool all = true;
-    for (std::size_t i = 0; i < tids.size(); ++i) all = all && once_test_spin::turns_of(tids[i]) > before[i];
-    if (all) return true;
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  return eventually(
+      [&] {
+        for (std::size_t i = 0; i < tids.size(); ++i) {
+          if (once_test_spin::turns_of(tids[i]) <= before[i]) return false;
+        }
+        return true;
+      },
+      limit);
 }
 #else
 inline constexpr bool kWaitersSleep = true;
 
 /// Polls until every thread in `tids` is asleep in the kernel; false if that
 /// does not happen within `limit` (a thread that spins never gets there).
-inline bool eventually_all_asleep(const std::vector<int>& tids,
-                                  std::chrono::milliseconds limit = std::chrono::seconds(30)) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    bool all = true;
-    for (int tid : tids) all = all && thread_state(tid) == 'S';
-    if (all) return true;
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+inline bool eventually_all_asleep(const std::vector<int>& tids, std::chrono::milliseconds limit = kPatience) {
+  return eventually(
+      [&] {
+        for (int tid : tids) {
+          if (thread_state(tid) != 'S') return false;
+        }
+        return true;
+      },
+      limit);
 }
 #endif
 
@@ -88,14 +109,9 @@ inline std::chrono::nanoseconds cpu_time(std::thread& thread) {
 inline constexpr bool kCanObserveThreads = false;
 inline constexpr bool kWaitersSleep = true;
 inline int current_tid() { return 0; }
+/// Nothing to observe: every thread counts as asleep.
 inline bool eventually_all_asleep(const std::vector<int>&, std::chrono::milliseconds = {}) { return true; }
 inline std::chrono::nanoseconds cpu_time(std::thread&) { return {}; }
 #endif
-
-/// Spins politely until `condition()` holds.
-template <class Condition>
-void wait_for_condition(Condition condition) {
-  while (!condition()) std::this_thread::yield();
-}
 
 }  // namespace test

@@ -1,4 +1,5 @@
 // Every public member of OnceFlag and call_once, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/call_once.hpp>
 
 #include "exercise.hpp"

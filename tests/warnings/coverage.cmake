@@ -1,3 +1,6 @@
+# Fails, naming it, if some public header is included by none of the warnings test's sources.
+# SPDX-License-Identifier: MIT
+#
 # Fails, naming them, if some public header (include/once/*.hpp) is included
 # by none of the warnings test's sources: a header added without its
 # exercising source would otherwise go untested.

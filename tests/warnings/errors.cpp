@@ -1,4 +1,5 @@
 // Every public member of recursive_init_error, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/errors.hpp>
 
 #include "exercise.hpp"

@@ -1,3 +1,6 @@
+// What every warnings translation unit shares: the value types, and sinks that keep results alive.
+// SPDX-License-Identifier: MIT
+//
 // What every warnings TU shares: the value types each public type is
 // instantiated with, and sinks that keep results alive. These TUs are only
 // compiled, never linked or run, so the sinks need no definition: what

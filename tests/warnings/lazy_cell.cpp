@@ -1,4 +1,5 @@
 // Every public member of LazyCell<T, F>, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/lazy_cell.hpp>
 
 #include "exercise.hpp"

@@ -1,4 +1,5 @@
 // Every public member of LazyLock<T, F>, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/lazy_lock.hpp>
 
 #include "exercise.hpp"

@@ -1,5 +1,7 @@
-// The umbrella header, for the warnings test (see CMakeLists.txt): every
-// public header together, one type of each used.
+// The umbrella header, for the warnings test (see CMakeLists.txt): every public header together.
+// SPDX-License-Identifier: MIT
+//
+// One type of each is used.
 #include <once/once.hpp>
 
 #include "exercise.hpp"

@@ -1,4 +1,5 @@
 // Every public member of OnceCell<T>, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/once_cell.hpp>
 
 #include "exercise.hpp"

@@ -1,4 +1,5 @@
 // Every public member of OnceLock<T>, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/once_lock.hpp>
 
 #include "exercise.hpp"

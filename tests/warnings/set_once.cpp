@@ -1,5 +1,5 @@
-// Every public member of SetOnce<T> and SetOnce<void>, for the warnings test
-// (see CMakeLists.txt).
+// Every public member of SetOnce<T> and SetOnce<void>, for the warnings test (see CMakeLists.txt).
+// SPDX-License-Identifier: MIT
 #include <once/set_once.hpp>
 
 #include "exercise.hpp"

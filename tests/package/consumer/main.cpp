@@ -1,4 +1,5 @@
-// Uses every public header through the umbrella header.
+// The consumer program: uses every public header through the umbrella header.
+// SPDX-License-Identifier: MIT
 #include <cstdio>
 #include <string>
 
