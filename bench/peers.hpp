@@ -184,7 +184,7 @@ struct OnceFlag {
   };
   template <class F>
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    once::call_once(cell.flag, [&cell, &f] { cell.value = f(); });
+    once::call_once(cell.flag, [&cell, f] { cell.value = f(); });
     return cell.value;
   }
 };
@@ -220,7 +220,7 @@ struct StdCallOnce {
   };
   template <class F>
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    std::call_once(cell.flag, [&cell, &f] { cell.value = f(); });
+    std::call_once(cell.flag, [&cell, f] { cell.value = f(); });
     return cell.value;
   }
 };
@@ -236,7 +236,7 @@ struct AbslCallOnce {
   };
   template <class F>
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    absl::call_once(cell.flag, [&cell, &f] { cell.value = f(); });
+    absl::call_once(cell.flag, [&cell, f] { cell.value = f(); });
     return cell.value;
   }
 };
@@ -253,7 +253,7 @@ struct BoostCallOnce {
   };
   template <class F>
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    boost::call_once(cell.flag, [&cell, &f] { cell.value = f(); });
+    boost::call_once(cell.flag, [&cell, f] { cell.value = f(); });
     return cell.value;
   }
 };
@@ -262,8 +262,11 @@ struct BoostCallOnce {
 // ---- By hand -----------------------------------------------------------------------
 
 /// Double-checked locking: a std::atomic<bool> checked before and after
-/// taking a std::mutex; the slow path out of line.
-struct AtomicBoolDclp {
+/// taking a std::mutex, the slow path out of line. The read path marks it
+/// cold too, as the libraries do theirs (it never runs there); first
+/// initialization, which runs it for every cell, does not.
+template <bool kColdSlowPath>
+struct BasicAtomicBoolDclp {
   static constexpr const char* kLabel = "std::atomic<bool> double-checked + std::mutex";
   static constexpr bool kThreadSafe = true;
   static constexpr bool kFresh = true;
@@ -274,22 +277,37 @@ struct AtomicBoolDclp {
   };
   template <class F>
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    // Acquire pairs with the release store in init_slow.
-    if (!cell.ready.load(std::memory_order_acquire)) [[unlikely]]
-      init_slow(cell, f);
+    // Acquire pairs with the release store in init().
+    if (!cell.ready.load(std::memory_order_acquire)) [[unlikely]] {
+      if constexpr (kColdSlowPath) {
+        init_cold(cell, f);
+      } else {
+        init_slow(cell, f);
+      }
+    }
     return cell.value;
   }
 
  private:
   template <class F>
-  [[gnu::noinline]] static void init_slow(Cell& cell, F& f) {
+  ONCE_BENCH_INLINE static void init(Cell& cell, F& f) {
     const std::lock_guard<std::mutex> lock(cell.mutex);
     if (!cell.ready.load(std::memory_order_relaxed)) {
       cell.value = f();
       cell.ready.store(true, std::memory_order_release);
     }
   }
+  template <class F>
+  [[gnu::noinline]] static void init_slow(Cell& cell, F f) {
+    init(cell, f);
+  }
+  template <class F>
+  [[gnu::noinline, gnu::cold]] static void init_cold(Cell& cell, F f) {
+    init(cell, f);
+  }
 };
+using AtomicBoolDclp = BasicAtomicBoolDclp<false>;
+using AtomicBoolDclpColdSlowPath = BasicAtomicBoolDclp<true>;
 
 struct MutexOptional {
   static constexpr const char* kLabel = "std::mutex + std::optional";
