@@ -110,84 +110,82 @@ struct SpinOnce {
 
 // ---- This library --------------------------------------------------------------
 
-struct OnceLock {
+/// A cell of this library: get_or_init(f) fills it, get() reads it without
+/// initializing.
+template <class C, bool kIsThreadSafe>
+struct LibraryCell {
+  static constexpr bool kThreadSafe = kIsThreadSafe;
+  static constexpr bool kFresh = true;
+  using Cell = C;
+  template <class F>
+  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
+    return cell.get_or_init(std::forward<F>(f));
+  }
+  ONCE_BENCH_INLINE static int get(const Cell& cell) {
+    const int* value = cell.get();
+    return value != nullptr ? *value : 0;
+  }
+};
+
+struct OnceLock : LibraryCell<once::OnceLock<int>, true> {
   static constexpr const char* kLabel = "once::OnceLock::get_or_init(f)";
-  static constexpr bool kThreadSafe = true;
-  static constexpr bool kFresh = true;
-  using Cell = once::OnceLock<int>;
-  template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    return cell.get_or_init(std::forward<F>(f));
-  }
-  ONCE_BENCH_INLINE static int get(const Cell& cell) {
-    const int* value = cell.get();
-    return value != nullptr ? *value : 0;
-  }
 };
 
-struct OnceCell {
+struct OnceCell : LibraryCell<once::OnceCell<int>, false> {
   static constexpr const char* kLabel = "once::OnceCell::get_or_init(f) (one thread)";
-  static constexpr bool kThreadSafe = false;
+};
+
+/// A lazy value of this library. Its function is part of its type and fixed
+/// when it is built, as a user's captureless lambda is: `init` computes the
+/// value, and the `f` given to get_or_init is not used.
+template <template <class, class> class Lazy, int (*init)(), bool kIsThreadSafe>
+struct LibraryLazy {
+  static constexpr bool kThreadSafe = kIsThreadSafe;
   static constexpr bool kFresh = true;
-  using Cell = once::OnceCell<int>;
+  static constexpr auto kInit = [] { return init(); };
+  struct Cell {
+    Lazy<int, std::remove_const_t<decltype(kInit)>> lazy{kInit};
+  };
   template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    return cell.get_or_init(std::forward<F>(f));
-  }
-  ONCE_BENCH_INLINE static int get(const Cell& cell) {
-    const int* value = cell.get();
-    return value != nullptr ? *value : 0;
+  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&&) {
+    return *cell.lazy;
   }
 };
 
-/// A LazyLock's function is part of its type and fixed when it is built, as
-/// a user's captureless lambda is: `init` computes the value, and the `f`
-/// given to get_or_init is not used.
 template <int (*init)()>
-struct LazyLock {
+struct LazyLock : LibraryLazy<once::LazyLock, init, true> {
   static constexpr const char* kLabel = "*once::LazyLock";
-  static constexpr bool kThreadSafe = true;
-  static constexpr bool kFresh = true;
-  static constexpr auto kInit = [] { return init(); };
-  struct Cell {
-    once::LazyLock<int, std::remove_const_t<decltype(kInit)>> lazy{kInit};
-  };
-  template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&&) {
-    return *cell.lazy;
-  }
 };
 
-/// As LazyLock, one thread.
 template <int (*init)()>
-struct LazyCell {
+struct LazyCell : LibraryLazy<once::LazyCell, init, false> {
   static constexpr const char* kLabel = "*once::LazyCell (one thread)";
-  static constexpr bool kThreadSafe = false;
-  static constexpr bool kFresh = true;
-  static constexpr auto kInit = [] { return init(); };
-  struct Cell {
-    once::LazyCell<int, std::remove_const_t<decltype(kInit)>> lazy{kInit};
-  };
-  template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&&) {
-    return *cell.lazy;
-  }
 };
 
-struct OnceFlag {
-  static constexpr const char* kLabel = "once::call_once + once::OnceFlag";
+/// A call_once function and its flag (`Library`: Flag, kLabel, and
+/// call(flag, f), which is that library's call_once), with the int it sets.
+template <class Library>
+struct CallOnce {
+  static constexpr const char* kLabel = Library::kLabel;
   static constexpr bool kThreadSafe = true;
   static constexpr bool kFresh = true;
   struct Cell {
-    once::OnceFlag flag;
+    typename Library::Flag flag{};
     int value = 0;
   };
   template <class F>
   ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    once::call_once(cell.flag, [&cell, f] { cell.value = f(); });
+    Library::call(cell.flag, [&cell, f] { cell.value = f(); });
     return cell.value;
   }
 };
+
+struct OnceCallOnce {
+  static constexpr const char* kLabel = "once::call_once + once::OnceFlag";
+  using Flag = once::OnceFlag;
+  ONCE_BENCH_INLINE static void call(Flag& flag, auto&& g) { once::call_once(flag, std::forward<decltype(g)>(g)); }
+};
+using OnceFlag = CallOnce<OnceCallOnce>;
 
 /// SetOnce as a blocking OnceLock: emplace() claims the cell, and only the
 /// claim holder converts the argument (runs `f`); the other threads queue as
@@ -210,53 +208,31 @@ struct SetOnce {
 
 // ---- Other libraries ---------------------------------------------------------------
 
-struct StdCallOnce {
+struct StdLibrary {
   static constexpr const char* kLabel = "std::call_once + std::once_flag";
-  static constexpr bool kThreadSafe = true;
-  static constexpr bool kFresh = true;
-  struct Cell {
-    std::once_flag flag;
-    int value = 0;
-  };
-  template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    std::call_once(cell.flag, [&cell, f] { cell.value = f(); });
-    return cell.value;
-  }
+  using Flag = std::once_flag;
+  ONCE_BENCH_INLINE static void call(Flag& flag, auto&& g) { std::call_once(flag, std::forward<decltype(g)>(g)); }
 };
+using StdCallOnce = CallOnce<StdLibrary>;
 
 #ifdef ONCE_BENCH_HAS_ABSL
-struct AbslCallOnce {
+struct AbslLibrary {
   static constexpr const char* kLabel = "absl::call_once + absl::once_flag";
-  static constexpr bool kThreadSafe = true;
-  static constexpr bool kFresh = true;
-  struct Cell {
-    absl::once_flag flag;
-    int value = 0;
-  };
-  template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    absl::call_once(cell.flag, [&cell, f] { cell.value = f(); });
-    return cell.value;
-  }
+  using Flag = absl::once_flag;
+  ONCE_BENCH_INLINE static void call(Flag& flag, auto&& g) { absl::call_once(flag, std::forward<decltype(g)>(g)); }
 };
+using AbslCallOnce = CallOnce<AbslLibrary>;
 #endif
 
 #ifdef ONCE_BENCH_HAS_BOOST
-struct BoostCallOnce {
+/// boost::once_flag{} is BOOST_ONCE_INIT: {0}, or once_flag() in Boost's
+/// C++11 mode.
+struct BoostLibrary {
   static constexpr const char* kLabel = "boost::call_once + boost::once_flag";
-  static constexpr bool kThreadSafe = true;
-  static constexpr bool kFresh = true;
-  struct Cell {
-    boost::once_flag flag = BOOST_ONCE_INIT;
-    int value = 0;
-  };
-  template <class F>
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, F&& f) {
-    boost::call_once(cell.flag, [&cell, f] { cell.value = f(); });
-    return cell.value;
-  }
+  using Flag = boost::once_flag;
+  ONCE_BENCH_INLINE static void call(Flag& flag, auto&& g) { boost::call_once(flag, std::forward<decltype(g)>(g)); }
 };
+using BoostCallOnce = CallOnce<BoostLibrary>;
 #endif
 
 // ---- By hand -----------------------------------------------------------------------
