@@ -1,8 +1,8 @@
-// once: initialize-once primitives for C++20.
+// What every benchmark binary does around its benchmarks: threads, the build's context, helpers for the loops.
 // SPDX-License-Identifier: MIT
 //
-// What every benchmark binary does around its benchmarks: run them in a
-// process that has threads, and record what built it for the report.
+// Runs the benchmarks in a process that has threads, records what built the
+// binary for the report, and gives the loops consume() and cpu_relax().
 #pragma once
 
 #include <benchmark/benchmark.h>

@@ -1,8 +1,7 @@
-// once: initialize-once primitives for C++20.
+// First initialization: the cost of filling a fresh cell, alone and with two threads racing, for every peer.
 // SPDX-License-Identifier: MIT
 //
-// First initialization: the cost of filling a fresh cell, for every peer, in
-// one binary so that every ratio comes from the same run.
+// Every peer (peers.hpp) in one binary, so that every ratio comes from the same run.
 //
 //   init/<id>                            one thread, nobody waiting
 //   contended_init/<id>/real_time/threads:2
@@ -50,32 +49,20 @@
 
 #include <benchmark/benchmark.h>
 
-#include "common.hpp"
-
-#ifdef ONCE_BENCH_HAS_ABSL
-#include <absl/base/call_once.h>
-#endif
-#ifdef ONCE_BENCH_HAS_BOOST
-#include <boost/thread/once.hpp>
-#endif
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <new>
-#include <optional>
 #include <string>
 #include <thread>
-#include <type_traits>
 
-#include <once/call_once.hpp>
-#include <once/lazy_lock.hpp>
-#include <once/once_cell.hpp>
-#include <once/once_lock.hpp>
+#include "common.hpp"
+#include "peers.hpp"
 
 namespace {
+
+namespace peers = bench::peers;
 
 constexpr std::size_t kCells = 256;  // per batch, i.e. per benchmark iteration
 
@@ -88,143 +75,9 @@ ONCE_BENCH_INLINE int initial_value(int value) noexcept {
   return value;
 }
 
-// ---------------------------------------------------------------------------
-// Peers: a Cell type, default-constructible to empty, and get_or_init(cell, v)
-// which returns the value, computing it as initial_value(v) if the cell is
-// empty.
-
-struct OnceLockGetOrInit {
-  static constexpr const char* kId = "OnceLock_get_or_init";
-  static constexpr const char* kLabel = "once::OnceLock::get_or_init(f)";
-  static constexpr bool kThreadSafe = true;
-  using Cell = once::OnceLock<int>;
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    return cell.get_or_init([v] { return initial_value(v); });
-  }
-};
-
-struct LazyLockForce {
-  static constexpr const char* kId = "LazyLock_force";
-  static constexpr const char* kLabel = "*once::LazyLock";
-  static constexpr bool kThreadSafe = true;
-  // A captureless function, as a LazyLock's usually is: it cannot see v.
-  static constexpr auto kInit = [] { return initial_value(1); };
-  struct Cell {
-    once::LazyLock<int, std::remove_const_t<decltype(kInit)>> lazy{kInit};
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int) { return *cell.lazy; }
-};
-
-struct OnceCellGetOrInit {
-  static constexpr const char* kId = "OnceCell_get_or_init";
-  static constexpr const char* kLabel = "once::OnceCell::get_or_init(f) (one thread)";
-  static constexpr bool kThreadSafe = false;
-  using Cell = once::OnceCell<int>;
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    return cell.get_or_init([v] { return initial_value(v); });
-  }
-};
-
-struct OnceFlagCallOnce {
-  static constexpr const char* kId = "OnceFlag_call_once";
-  static constexpr const char* kLabel = "once::call_once + once::OnceFlag";
-  static constexpr bool kThreadSafe = true;
-  struct Cell {
-    once::OnceFlag flag;
-    int value = 0;
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    once::call_once(cell.flag, [&cell, v] { cell.value = initial_value(v); });
-    return cell.value;
-  }
-};
-
-struct StdCallOnce {
-  static constexpr const char* kId = "std_call_once";
-  static constexpr const char* kLabel = "std::call_once + std::once_flag";
-  static constexpr bool kThreadSafe = true;
-  struct Cell {
-    std::once_flag flag;
-    int value = 0;
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    std::call_once(cell.flag, [&cell, v] { cell.value = initial_value(v); });
-    return cell.value;
-  }
-};
-
-#ifdef ONCE_BENCH_HAS_ABSL
-struct AbslCallOnce {
-  static constexpr const char* kId = "absl_call_once";
-  static constexpr const char* kLabel = "absl::call_once + absl::once_flag";
-  static constexpr bool kThreadSafe = true;
-  struct Cell {
-    absl::once_flag flag;
-    int value = 0;
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    absl::call_once(cell.flag, [&cell, v] { cell.value = initial_value(v); });
-    return cell.value;
-  }
-};
-#endif
-
-#ifdef ONCE_BENCH_HAS_BOOST
-struct BoostCallOnce {
-  static constexpr const char* kId = "boost_call_once";
-  static constexpr const char* kLabel = "boost::call_once + boost::once_flag";
-  static constexpr bool kThreadSafe = true;
-  struct Cell {
-    boost::once_flag flag = BOOST_ONCE_INIT;
-    int value = 0;
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    boost::call_once(cell.flag, [&cell, v] { cell.value = initial_value(v); });
-    return cell.value;
-  }
-};
-#endif
-
-struct AtomicBoolDclp {
-  static constexpr const char* kId = "atomic_bool_dclp";
-  static constexpr const char* kLabel = "std::atomic<bool> double-checked + std::mutex";
-  static constexpr bool kThreadSafe = true;
-  struct Cell {
-    std::atomic<bool> ready{false};
-    std::mutex mutex;
-    int value = 0;
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    // Acquire pairs with the release store in init_slow.
-    if (!cell.ready.load(std::memory_order_acquire)) [[unlikely]]
-      init_slow(cell, v);
-    return cell.value;
-  }
-
- private:
-  [[gnu::noinline]] static void init_slow(Cell& cell, int v) {
-    const std::lock_guard<std::mutex> lock(cell.mutex);
-    if (!cell.ready.load(std::memory_order_relaxed)) {
-      cell.value = initial_value(v);
-      cell.ready.store(true, std::memory_order_release);
-    }
-  }
-};
-
-struct MutexOptional {
-  static constexpr const char* kId = "mutex_optional";
-  static constexpr const char* kLabel = "std::mutex + std::optional";
-  static constexpr bool kThreadSafe = true;
-  struct Cell {
-    std::mutex mutex;
-    std::optional<int> value;
-  };
-  ONCE_BENCH_INLINE static int get_or_init(Cell& cell, int v) {
-    const std::lock_guard<std::mutex> lock(cell.mutex);
-    if (!cell.value) cell.value.emplace(initial_value(v));
-    return *cell.value;
-  }
-};
+/// A LazyLock's function: captureless, as a LazyLock's usually is, so it
+/// cannot see the cell's index.
+int lazy_initial_value() noexcept { return initial_value(1); }
 
 // ---------------------------------------------------------------------------
 
@@ -293,19 +146,25 @@ class SpinBarrier {
   alignas(64) std::atomic<unsigned> generation_{0};
 };
 
+/// The value of cell `i`, computed as initial_value(i) if the cell is empty.
 template <class Peer>
-void bm_init(benchmark::State& state) {
+ONCE_BENCH_INLINE int fill(typename Peer::Cell& cell, int v) {
+  return Peer::get_or_init(cell, [v] { return initial_value(v); });
+}
+
+template <class Peer>
+void bm_init(benchmark::State& state, const char* label) {
   Batch<typename Peer::Cell> cells;
   const std::int64_t inits_before = t_inits;
   for (auto _ : state) {
     cells.renew(0, kCells);
-    for (std::size_t i = 0; i < kCells; ++i) bench::consume(Peer::get_or_init(cells[i], static_cast<int>(i)));
+    for (std::size_t i = 0; i < kCells; ++i) bench::consume(fill<Peer>(cells[i], static_cast<int>(i)));
   }
   const double total_cells = static_cast<double>(state.iterations()) * static_cast<double>(kCells);
   state.counters["cells_per_iter"] = static_cast<double>(kCells);
   state.counters["inits_per_cell"] = total_cells > 0 ? static_cast<double>(t_inits - inits_before) / total_cells : 0.0;
   state.SetItemsProcessed(static_cast<std::int64_t>(total_cells));
-  state.SetLabel(Peer::kLabel);
+  state.SetLabel(label);
 }
 
 /// The two batches the racing threads share, always left fresh.
@@ -321,7 +180,7 @@ struct SharedBatches {
 };
 
 template <class Peer>
-void bm_contended_init(benchmark::State& state) {
+void bm_contended_init(benchmark::State& state, const char* label) {
   // Both threads get the same object: the function-local static is built once.
   SharedBatches<Peer>& shared = SharedBatches<Peer>::instance();
   const std::size_t half = state.thread_index() == 0 ? 0 : 1;
@@ -331,7 +190,7 @@ void bm_contended_init(benchmark::State& state) {
   std::size_t j = 0;
   for (auto _ : state) {
     Batch<typename Peer::Cell>& cells = shared.batch[j % 2];
-    for (std::size_t i = 0; i < kCells; ++i) bench::consume(Peer::get_or_init(cells[i], static_cast<int>(i)));
+    for (std::size_t i = 0; i < kCells; ++i) bench::consume(fill<Peer>(cells[i], static_cast<int>(i)));
     shared.barrier.arrive_and_wait();
     cells.renew(renew_begin, renew_end);
     ++j;
@@ -340,33 +199,45 @@ void bm_contended_init(benchmark::State& state) {
   state.counters["cells_per_iter"] = benchmark::Counter(static_cast<double>(kCells), benchmark::Counter::kAvgThreads);
   // Summed over the threads: exactly 1 when every cell was initialized once.
   state.counters["inits_per_cell"] = total_cells > 0 ? static_cast<double>(t_inits - inits_before) / total_cells : 0.0;
-  state.SetLabel(Peer::kLabel);
+  state.SetLabel(label);
 }
 
+/// A peer and its name in init/<id> and contended_init/<id>.
+template <class P>
+struct Entry {
+  using Peer = P;
+  const char* id;
+};
+
 template <class... Peers>
-void register_all() {
-  (benchmark::RegisterBenchmark((std::string("init/") + Peers::kId).c_str(), bm_init<Peers>), ...);
-  auto contended = [](auto peer) {
-    using Peer = decltype(peer);
+void register_all(Entry<Peers>... entries) {
+  static_assert((Peers::kFresh && ...), "init needs cells that start empty");
+  (benchmark::RegisterBenchmark((std::string("init/") + entries.id).c_str(), bm_init<Peers>, Peers::kLabel), ...);
+  auto contended = [](auto entry) {
+    using Peer = typename decltype(entry)::Peer;
     if constexpr (Peer::kThreadSafe) {
-      benchmark::RegisterBenchmark((std::string("contended_init/") + Peer::kId).c_str(), bm_contended_init<Peer>)
+      benchmark::RegisterBenchmark((std::string("contended_init/") + entry.id).c_str(), bm_contended_init<Peer>,
+                                   Peer::kLabel)
           ->Threads(2)
           ->UseRealTime();
     }
   };
-  (contended(Peers{}), ...);
+  (contended(entries), ...);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_all<OnceLockGetOrInit, LazyLockForce, OnceCellGetOrInit, OnceFlagCallOnce, StdCallOnce,
+  register_all(Entry<peers::OnceLock>{"OnceLock_get_or_init"},
+               Entry<peers::LazyLock<lazy_initial_value>>{"LazyLock_force"},
+               Entry<peers::OnceCell>{"OnceCell_get_or_init"}, Entry<peers::OnceFlag>{"OnceFlag_call_once"},
+               Entry<peers::StdCallOnce>{"std_call_once"},
 #ifdef ONCE_BENCH_HAS_ABSL
-               AbslCallOnce,
+               Entry<peers::AbslCallOnce>{"absl_call_once"},
 #endif
 #ifdef ONCE_BENCH_HAS_BOOST
-               BoostCallOnce,
+               Entry<peers::BoostCallOnce>{"boost_call_once"},
 #endif
-               AtomicBoolDclp, MutexOptional>();
+               Entry<peers::AtomicBoolDclp>{"atomic_bool_dclp"}, Entry<peers::MutexOptional>{"mutex_optional"});
   return bench::run_benchmarks(argc, argv);
 }

@@ -1,9 +1,9 @@
-// once: initialize-once primitives for C++20.
+// OnceShared's read paths against the other ways to share a pointer that is set once and read by many threads.
 // SPDX-License-Identifier: MIT
 //
-// OnceShared's read paths against the other ways to share a pointer that is
-// set once and then read by many threads, in one binary, so that every ratio
-// comes from the same run on the same machine.
+// In one binary, so that every ratio comes from the same run on the same
+// machine. These peers share a pointer rather than compute an int, so they
+// are defined here rather than in peers.hpp.
 //
 // Peers (benchmark name shared/<id>/threads:<n>, for n = 1 and 2):
 //   atomic_raw_pointer      std::atomic<Config*>::load(acquire): the floor, and

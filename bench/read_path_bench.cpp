@@ -1,11 +1,9 @@
-// once: initialize-once primitives for C++20.
+// Read path: the cost of reading an int that was initialized once, for every peer in one binary.
 // SPDX-License-Identifier: MIT
 //
-// Read path: the cost of reading a value that was initialized once, for every
-// way a C++ program can do it, in one binary so that every ratio comes from the
-// same run on the same machine.
+// Every ratio comes from the same run on the same machine.
 //
-// Peers (benchmark names read/<id> and read_chained/<id>, see Method):
+// Peers (peers.hpp; benchmark names read/<id> and read_chained/<id>, see Method):
 //   plain_int              a plain global int, no guard at all: the loop's floor
 //   local_static           function-local static: the guard the compiler emits,
 //                          the physical limit for a thread-safe lazy value and
@@ -60,31 +58,17 @@
 
 #include <benchmark/benchmark.h>
 
-#include "common.hpp"
-
-#ifdef ONCE_BENCH_HAS_ABSL
-#include <absl/base/call_once.h>
-#endif
-#ifdef ONCE_BENCH_HAS_BOOST
-#include <boost/thread/once.hpp>
-#endif
-
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <type_traits>
 #include <utility>
 
-#include <once/call_once.hpp>
-#include <once/lazy_cell.hpp>
-#include <once/lazy_lock.hpp>
-#include <once/once_cell.hpp>
-#include <once/once_lock.hpp>
+#include "common.hpp"
+#include "peers.hpp"
 
 namespace {
+
+namespace peers = bench::peers;
 
 constexpr std::size_t kReadsPerIteration = 16;
 
@@ -111,290 +95,98 @@ ONCE_BENCH_INLINE int accumulate(int accumulator, int value) noexcept {
   return value;
 }
 
-// ---------------------------------------------------------------------------
-// Peers. Each has an Object with static storage duration, object() which
-// initializes it and returns its address, and read(Object*) which is what a
-// caller writes to get the value.
+/// make_value as an empty callable: what the peers capture costs no register.
+constexpr auto kMakeValue = [] { return make_value(); };
 
-struct PlainInt {
-  static constexpr const char* kId = "plain_int";
-  static constexpr const char* kLabel = "plain int, no guard (floor)";
-  using Object = int;
-  static inline constinit int value = 0;
-  static Object* object() {
-    value = make_value();
-    return &value;
+/// Every peer's cell: a global, filled before timing starts.
+template <class Peer>
+constinit typename Peer::Cell g_cell{};
+
+/// How a benchmark reads a full cell: get_or_init(kMakeValue), the usual
+/// call, or get(), which never initializes.
+struct GetOrInit {
+  template <class Peer>
+  ONCE_BENCH_INLINE static int read(typename Peer::Cell& cell) {
+    return Peer::get_or_init(cell, kMakeValue);
   }
-  ONCE_BENCH_INLINE static int read(Object* object) { return *object; }
 };
-
-struct LocalStatic {
-  static constexpr const char* kId = "local_static";
-  static constexpr const char* kLabel = "function-local static";
-  using Object = int;  // no object: the guard and value are the function's own
-  static Object* object() {
-    static_cast<void>(value());
-    return nullptr;
-  }
-  ONCE_BENCH_INLINE static int read(Object*) { return value(); }
-
- private:
-  ONCE_BENCH_INLINE static int& value() {
-    static int v = make_value();
-    return v;
+struct Get {
+  template <class Peer>
+  ONCE_BENCH_INLINE static int read(typename Peer::Cell& cell) {
+    return Peer::get(cell);
   }
 };
 
-struct OnceLockGet {
-  static constexpr const char* kId = "OnceLock_get";
-  static constexpr const char* kLabel = "once::OnceLock::get()";
-  using Object = once::OnceLock<int>;
-  static inline constinit Object cell{};
-  static Object* object() {
-    cell.get_or_init(make_value);
-    return &cell;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    const int* value = object->get();
-    return value != nullptr ? *value : 0;
-  }
-};
-
-struct OnceLockGetOrInit {
-  static constexpr const char* kId = "OnceLock_get_or_init";
-  static constexpr const char* kLabel = "once::OnceLock::get_or_init(f)";
-  using Object = once::OnceLock<int>;
-  static inline constinit Object cell{};
-  static Object* object() {
-    cell.get_or_init(make_value);
-    return &cell;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) { return object->get_or_init(make_value); }
-};
-
-struct LazyLockDeref {
-  static constexpr const char* kId = "LazyLock_deref";
-  static constexpr const char* kLabel = "*once::LazyLock";
-  static constexpr auto kInit = [] { return make_value(); };
-  using Object = once::LazyLock<int, std::remove_const_t<decltype(kInit)>>;
-  static inline constinit Object lazy{kInit};
-  static Object* object() {
-    static_cast<void>(*lazy);
-    return &lazy;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) { return **object; }
-};
-
-struct OnceCellGet {
-  static constexpr const char* kId = "OnceCell_get";
-  static constexpr const char* kLabel = "once::OnceCell::get() (one thread)";
-  using Object = once::OnceCell<int>;
-  static inline constinit Object cell{};
-  static Object* object() {
-    cell.get_or_init(make_value);
-    return &cell;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    const int* value = object->get();
-    return value != nullptr ? *value : 0;
-  }
-};
-
-struct LazyCellDeref {
-  static constexpr const char* kId = "LazyCell_deref";
-  static constexpr const char* kLabel = "*once::LazyCell (one thread)";
-  static constexpr auto kInit = [] { return make_value(); };
-  using Object = once::LazyCell<int, std::remove_const_t<decltype(kInit)>>;
-  static inline constinit Object lazy{kInit};
-  static Object* object() {
-    static_cast<void>(*lazy);
-    return &lazy;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) { return **object; }
-};
-
-struct OnceFlagPair {
-  once::OnceFlag flag;
-  int value = 0;
-};
-
-struct OnceFlagCallOnce {
-  static constexpr const char* kId = "OnceFlag_call_once";
-  static constexpr const char* kLabel = "once::call_once + once::OnceFlag";
-  using Object = OnceFlagPair;
-  static inline constinit Object pair{};
-  static Object* object() {
-    static_cast<void>(read(&pair));
-    return &pair;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    once::call_once(object->flag, [object] { object->value = make_value(); });
-    return object->value;
-  }
-};
-
-struct StdOncePair {
-  std::once_flag flag;
-  int value = 0;
-};
-
-struct StdCallOnce {
-  static constexpr const char* kId = "std_call_once";
-  static constexpr const char* kLabel = "std::call_once + std::once_flag";
-  using Object = StdOncePair;
-  static inline constinit Object pair{};
-  static Object* object() {
-    static_cast<void>(read(&pair));
-    return &pair;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    std::call_once(object->flag, [object] { object->value = make_value(); });
-    return object->value;
-  }
-};
-
-#ifdef ONCE_BENCH_HAS_ABSL
-struct AbslOncePair {
-  absl::once_flag flag;
-  int value = 0;
-};
-
-struct AbslCallOnce {
-  static constexpr const char* kId = "absl_call_once";
-  static constexpr const char* kLabel = "absl::call_once + absl::once_flag";
-  using Object = AbslOncePair;
-  static inline constinit Object pair{};
-  static Object* object() {
-    static_cast<void>(read(&pair));
-    return &pair;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    absl::call_once(object->flag, [object] { object->value = make_value(); });
-    return object->value;
-  }
-};
-#endif
-
-#ifdef ONCE_BENCH_HAS_BOOST
-struct BoostOncePair {
-  boost::once_flag flag = BOOST_ONCE_INIT;
-  int value = 0;
-};
-
-struct BoostCallOnce {
-  static constexpr const char* kId = "boost_call_once";
-  static constexpr const char* kLabel = "boost::call_once + boost::once_flag";
-  using Object = BoostOncePair;
-  static inline constinit Object pair{};
-  static Object* object() {
-    static_cast<void>(read(&pair));
-    return &pair;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    boost::call_once(object->flag, [object] { object->value = make_value(); });
-    return object->value;
-  }
-};
-#endif
-
-struct DclpGuarded {
-  std::atomic<bool> ready{false};
-  std::mutex mutex;
-  int value = 0;
-};
-
-struct AtomicBoolDclp {
-  static constexpr const char* kId = "atomic_bool_dclp";
-  static constexpr const char* kLabel = "std::atomic<bool> double-checked + std::mutex";
-  using Object = DclpGuarded;
-  static inline constinit Object guarded{};
-  static Object* object() {
-    static_cast<void>(read(&guarded));
-    return &guarded;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    // Acquire pairs with the release store in init_slow.
-    if (!object->ready.load(std::memory_order_acquire)) [[unlikely]]
-      init_slow(object);
-    return object->value;
-  }
-
- private:
-  [[gnu::noinline, gnu::cold]] static void init_slow(Object* object) {
-    const std::lock_guard<std::mutex> lock(object->mutex);
-    if (!object->ready.load(std::memory_order_relaxed)) {
-      object->value = make_value();
-      object->ready.store(true, std::memory_order_release);
-    }
-  }
-};
-
-struct MutexGuarded {
-  std::mutex mutex;
-  std::optional<int> value;
-};
-
-struct MutexOptional {
-  static constexpr const char* kId = "mutex_optional";
-  static constexpr const char* kLabel = "std::mutex + std::optional";
-  using Object = MutexGuarded;
-  static inline constinit Object guarded{};
-  static Object* object() {
-    static_cast<void>(read(&guarded));
-    return &guarded;
-  }
-  ONCE_BENCH_INLINE static int read(Object* object) {
-    const std::lock_guard<std::mutex> lock(object->mutex);
-    if (!object->value) object->value.emplace(make_value());
-    return *object->value;
-  }
+/// One benchmark: a peer, how it is read, its name and its label.
+template <class P, class A>
+struct Reader {
+  using Peer = P;
+  using Access = A;
+  const char* id;
+  const char* label;
 };
 
 // ---------------------------------------------------------------------------
 
 enum class Use { kIndependent, kChained };
 
-template <class Peer, Use use, std::size_t... I>
-ONCE_BENCH_INLINE void read_unrolled(typename Peer::Object*& object, int& accumulator, std::index_sequence<I...>) {
+template <class Peer, class Access, Use use, std::size_t... I>
+ONCE_BENCH_INLINE void read_unrolled(typename Peer::Cell*& cell, int& accumulator, std::index_sequence<I...>) {
   if constexpr (use == Use::kIndependent) {
-    ((static_cast<void>(I), object = opaque(object), bench::consume(Peer::read(object))), ...);
+    ((static_cast<void>(I), cell = opaque(cell), bench::consume(Access::template read<Peer>(*cell))), ...);
   } else {
-    ((static_cast<void>(I), object = opaque(object), accumulator = accumulate(accumulator, Peer::read(object))), ...);
+    ((static_cast<void>(I), cell = opaque(cell),
+      accumulator = accumulate(accumulator, Access::template read<Peer>(*cell))),
+     ...);
   }
 }
 
-template <class Peer, Use use>
-void bm_read(benchmark::State& state) {
-  typename Peer::Object* object = Peer::object();
+template <class Peer, class Access, Use use>
+void bm_read(benchmark::State& state, const char* label) {
+  typename Peer::Cell* cell = &g_cell<Peer>;
+  static_cast<void>(Peer::get_or_init(*cell, kMakeValue));
   int accumulator = 0;
   for (auto _ : state) {
-    read_unrolled<Peer, use>(object, accumulator, std::make_index_sequence<kReadsPerIteration>{});
+    read_unrolled<Peer, Access, use>(cell, accumulator, std::make_index_sequence<kReadsPerIteration>{});
   }
   bench::consume(accumulator);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
                           static_cast<std::int64_t>(kReadsPerIteration));
   state.counters["reads_per_iter"] = static_cast<double>(kReadsPerIteration);
-  state.SetLabel(Peer::kLabel);
+  state.SetLabel(label);
 }
 
-template <class... Peers>
-void register_all() {
-  (benchmark::RegisterBenchmark((std::string("read/") + Peers::kId).c_str(), bm_read<Peers, Use::kIndependent>), ...);
-  (benchmark::RegisterBenchmark((std::string("read_chained/") + Peers::kId).c_str(), bm_read<Peers, Use::kChained>),
+template <class... Readers>
+void register_all(Readers... readers) {
+  (benchmark::RegisterBenchmark((std::string("read/") + readers.id).c_str(),
+                                bm_read<typename Readers::Peer, typename Readers::Access, Use::kIndependent>,
+                                readers.label),
+   ...);
+  (benchmark::RegisterBenchmark((std::string("read_chained/") + readers.id).c_str(),
+                                bm_read<typename Readers::Peer, typename Readers::Access, Use::kChained>,
+                                readers.label),
    ...);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_all<PlainInt, LocalStatic, OnceLockGet, OnceLockGetOrInit, LazyLockDeref, OnceCellGet, LazyCellDeref,
-               OnceFlagCallOnce, StdCallOnce,
+  register_all(Reader<peers::PlainInt, Get>{"plain_int", peers::PlainInt::kLabel},
+               Reader<peers::LocalStatic, GetOrInit>{"local_static", peers::LocalStatic::kLabel},
+               Reader<peers::OnceLock, Get>{"OnceLock_get", "once::OnceLock::get()"},
+               Reader<peers::OnceLock, GetOrInit>{"OnceLock_get_or_init", peers::OnceLock::kLabel},
+               Reader<peers::LazyLock<make_value>, GetOrInit>{"LazyLock_deref", peers::LazyLock<make_value>::kLabel},
+               Reader<peers::OnceCell, Get>{"OnceCell_get", "once::OnceCell::get() (one thread)"},
+               Reader<peers::LazyCell<make_value>, GetOrInit>{"LazyCell_deref", peers::LazyCell<make_value>::kLabel},
+               Reader<peers::OnceFlag, GetOrInit>{"OnceFlag_call_once", peers::OnceFlag::kLabel},
+               Reader<peers::StdCallOnce, GetOrInit>{"std_call_once", peers::StdCallOnce::kLabel},
 #ifdef ONCE_BENCH_HAS_ABSL
-               AbslCallOnce,
+               Reader<peers::AbslCallOnce, GetOrInit>{"absl_call_once", peers::AbslCallOnce::kLabel},
 #endif
 #ifdef ONCE_BENCH_HAS_BOOST
-               BoostCallOnce,
+               Reader<peers::BoostCallOnce, GetOrInit>{"boost_call_once", peers::BoostCallOnce::kLabel},
 #endif
-               AtomicBoolDclp, MutexOptional>();
+               Reader<peers::AtomicBoolDclpColdSlowPath, GetOrInit>{"atomic_bool_dclp", peers::AtomicBoolDclp::kLabel},
+               Reader<peers::MutexOptional, GetOrInit>{"mutex_optional", peers::MutexOptional::kLabel});
   return bench::run_benchmarks(argc, argv);
 }

@@ -1,14 +1,13 @@
-// once: initialize-once primitives for C++20.
+// Waking waiters: the cost per waiter of one set() that releases N coroutines or N blocked threads.
 // SPDX-License-Identifier: MIT
 //
-// Waking waiters: the cost per waiter of one set() that releases N waiters.
 //
 //   set_once_coroutines/inline/<N>/manual_time  SetOnce<int>, N coroutines resumed inline
 //   set_once_coroutines/handles_baseline/<N>/manual_time  the same N coroutines resumed from a
 //                                               std::vector of handles (the floor)
 //   set_once_coroutines/handles_same_frame/<N>/manual_time  as handles_baseline, with frames
 //                                               padded to the SetOnce waiters' size
-//   set_once_threads/<id>/<N>/manual_time       N threads blocked on an event; <id> is
+//   set_once_threads/<id>/<N>/manual_time       N threads blocked on an event (events.hpp); <id> is
 //                                               set_once (SetOnce<void>::wait),
 //                                               mutex_cv_baseline (std::mutex + std::condition_variable),
 //                                               shared_future (std::promise<void> / std::shared_future)
@@ -30,26 +29,24 @@
 // fewer cores than waiters, the waiters wake in turn.
 #include <benchmark/benchmark.h>
 
-#include "common.hpp"
-
 #include <array>
 #include <atomic>
 #include <barrier>
 #include <chrono>
-#include <condition_variable>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <future>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <once/set_once.hpp>
+
+#include "common.hpp"
+#include "events.hpp"
 
 namespace {
 
@@ -193,54 +190,6 @@ BENCHMARK(handles_baseline<kSameFramePad>)
 
 // ---- Threads ---------------------------------------------------------------
 
-/// std::mutex + std::condition_variable: the event threads write by hand.
-class MutexCvEvent {
- public:
-  void set() {
-    {
-      std::lock_guard lock(mutex_);
-      set_ = true;
-    }
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [this] { return set_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
-
-/// std::promise<void> with a std::shared_future each waiter copies.
-class FutureEvent {
- public:
-  void set() { promise_.set_value(); }
-  std::shared_future<void> waiter_handle() const { return future_; }
-
- private:
-  std::promise<void> promise_;
-  std::shared_future<void> future_ = promise_.get_future().share();
-};
-
-struct SetOnceEvent {
-  once::SetOnce<void> event;
-  void set() { event.set(); }
-  void wait() { event.wait(); }
-};
-
-template <class Event>
-void wait_on(Event& event) {
-  if constexpr (std::is_same_v<Event, FutureEvent>) {
-    const std::shared_future<void> future = event.waiter_handle();  // copied before the wait, as users do
-    future.wait();
-  } else {
-    event.wait();
-  }
-}
-
 template <class Event>
 void thread_waiters(benchmark::State& state) {
   const auto waiters = static_cast<int>(state.range(0));
@@ -254,7 +203,7 @@ void thread_waiters(benchmark::State& state) {
       for (;;) {
         round_start.arrive_and_wait();
         if (stop.load()) return;
-        wait_on(*current.load());
+        current.load()->wait();
         woken.fetch_add(1);
       }
     });
@@ -283,8 +232,11 @@ void thread_waiters(benchmark::State& state) {
 // A fixed count: each round also sleeps 200 us untimed, which a time-based count would multiply.
 void thread_args(benchmark::internal::Benchmark* b) { b->Arg(1)->Arg(4)->Arg(16)->Iterations(300)->UseManualTime(); }
 
-BENCHMARK(thread_waiters<SetOnceEvent>)->Name("set_once_threads/set_once")->Apply(thread_args);
-BENCHMARK(thread_waiters<MutexCvEvent>)->Name("set_once_threads/mutex_cv_baseline")->Apply(thread_args);
+using bench::peers::CellEvent;
+using bench::peers::CondvarEvent;
+using bench::peers::FutureEvent;
+BENCHMARK(thread_waiters<CellEvent<once::SetOnce<void>>>)->Name("set_once_threads/set_once")->Apply(thread_args);
+BENCHMARK(thread_waiters<CondvarEvent>)->Name("set_once_threads/mutex_cv_baseline")->Apply(thread_args);
 BENCHMARK(thread_waiters<FutureEvent>)->Name("set_once_threads/shared_future")->Apply(thread_args);
 
 }  // namespace

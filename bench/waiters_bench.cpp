@@ -1,17 +1,16 @@
-// once: initialize-once primitives for C++20.
+// Waiters sleep: the CPU time burnt by threads blocked behind a slow initializer, for every peer.
 // SPDX-License-Identifier: MIT
 //
-// Waiters sleep: the CPU time burnt by threads blocked behind a slow
-// initializer. The ideal is zero: a waiter should sleep in the kernel until
-// the value is there, then wake promptly.
+// The ideal is zero: a waiter should sleep in the kernel until the value is
+// there, then wake promptly.
 //
 //   waiters/<id>/<waiters>/manual_time
 //
-// Peers: OnceLock (get_or_init), SetOnce (emplace), std_call_once, absl_call_once,
-// boost_call_once, atomic_bool_dclp (waiters block on the std::mutex),
-// mutex_optional, and spin_once: a minimal once written here that spins
-// (with the CPU's pause hint) until the value is there, the naive design the
-// others are meant to beat.
+// Peers (peers.hpp): OnceLock (get_or_init), SetOnce (emplace), std_call_once,
+// absl_call_once, boost_call_once, atomic_bool_dclp (waiters block on the
+// std::mutex), mutex_optional, and spin_once: a minimal once that spins (with
+// the CPU's pause hint) until the value is there, the naive design the others
+// are meant to beat.
 //
 // Method, one round per benchmark iteration:
 //   1. a fresh cell; an initializer thread calls get_or_init on it with a
@@ -33,15 +32,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include "common.hpp"
-
-#ifdef ONCE_BENCH_HAS_ABSL
-#include <absl/base/call_once.h>
-#endif
-#ifdef ONCE_BENCH_HAS_BOOST
-#include <boost/thread/once.hpp>
-#endif
-
 #include <time.h>
 
 #include <algorithm>
@@ -49,14 +39,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <once/once_lock.hpp>
-#include <once/set_once.hpp>
+#include "common.hpp"
+#include "peers.hpp"
 
 namespace {
 
@@ -76,148 +64,8 @@ double wall_seconds() noexcept {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// ---------------------------------------------------------------------------
-// Peers: a Cell type and get_or_init(cell, f), f returning int.
-
-struct OnceLockPeer {
-  static constexpr const char* kId = "OnceLock";
-  static constexpr const char* kLabel = "once::OnceLock";
-  using Cell = once::OnceLock<int>;
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    return cell.get_or_init(f);
-  }
-};
-
-/// SetOnce used as a blocking OnceLock: emplace() claims the cell, and only
-/// the claim holder converts the argument (runs `f`); the other threads queue
-/// as claim waiters and sleep until the value is there.
-struct SetOncePeer {
-  static constexpr const char* kId = "SetOnce";
-  static constexpr const char* kLabel = "once::SetOnce (emplace from f)";
-  using Cell = once::SetOnce<int>;
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    struct Call {
-      F& f;
-      operator int() const { return f(); }  // NOLINT(google-explicit-constructor): runs under the claim
-    };
-    cell.emplace(Call{f});
-    return *cell.get();
-  }
-};
-
-struct StdCallOnce {
-  static constexpr const char* kId = "std_call_once";
-  static constexpr const char* kLabel = "std::call_once + std::once_flag";
-  struct Cell {
-    std::once_flag flag;
-    int value = 0;
-  };
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    std::call_once(cell.flag, [&] { cell.value = f(); });
-    return cell.value;
-  }
-};
-
-#ifdef ONCE_BENCH_HAS_ABSL
-struct AbslCallOnce {
-  static constexpr const char* kId = "absl_call_once";
-  static constexpr const char* kLabel = "absl::call_once + absl::once_flag";
-  struct Cell {
-    absl::once_flag flag;
-    int value = 0;
-  };
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    absl::call_once(cell.flag, [&] { cell.value = f(); });
-    return cell.value;
-  }
-};
-#endif
-
-#ifdef ONCE_BENCH_HAS_BOOST
-struct BoostCallOnce {
-  static constexpr const char* kId = "boost_call_once";
-  static constexpr const char* kLabel = "boost::call_once + boost::once_flag";
-  struct Cell {
-    boost::once_flag flag = BOOST_ONCE_INIT;
-    int value = 0;
-  };
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    boost::call_once(cell.flag, [&] { cell.value = f(); });
-    return cell.value;
-  }
-};
-#endif
-
-struct AtomicBoolDclp {
-  static constexpr const char* kId = "atomic_bool_dclp";
-  static constexpr const char* kLabel = "std::atomic<bool> double-checked + std::mutex";
-  struct Cell {
-    std::atomic<bool> ready{false};
-    std::mutex mutex;
-    int value = 0;
-  };
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    // Acquire pairs with the release store below.
-    if (!cell.ready.load(std::memory_order_acquire)) {
-      const std::lock_guard<std::mutex> lock(cell.mutex);
-      if (!cell.ready.load(std::memory_order_relaxed)) {
-        cell.value = f();
-        cell.ready.store(true, std::memory_order_release);
-      }
-    }
-    return cell.value;
-  }
-};
-
-struct MutexOptional {
-  static constexpr const char* kId = "mutex_optional";
-  static constexpr const char* kLabel = "std::mutex + std::optional";
-  struct Cell {
-    std::mutex mutex;
-    std::optional<int> value;
-  };
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    const std::lock_guard<std::mutex> lock(cell.mutex);
-    if (!cell.value) cell.value.emplace(f());
-    return *cell.value;
-  }
-};
-
-/// The naive once: whoever loses the race spins until the value is there.
-/// (No exception safety: this is a yardstick, not a library.)
-struct SpinOnce {
-  static constexpr const char* kId = "spin_once";
-  static constexpr const char* kLabel = "spin-wait once (yardstick)";
-  struct Cell {
-    static constexpr int kEmpty = 0, kRunning = 1, kDone = 2;
-    std::atomic<int> state{kEmpty};
-    int value = 0;
-  };
-  template <class F>
-  static int get_or_init(Cell& cell, F f) {
-    // Acquire pairs with the release store of kDone.
-    int state = cell.state.load(std::memory_order_acquire);
-    if (state == Cell::kEmpty && cell.state.compare_exchange_strong(state, Cell::kRunning, std::memory_order_acquire)) {
-      cell.value = f();
-      cell.state.store(Cell::kDone, std::memory_order_release);
-      return cell.value;
-    }
-    while (cell.state.load(std::memory_order_acquire) != Cell::kDone) bench::cpu_relax();
-    return cell.value;
-  }
-};
-
-// ---------------------------------------------------------------------------
-
 template <class Peer>
-void bm_waiters(benchmark::State& state) {
+void bm_waiters(benchmark::State& state, const char* label) {
   const auto waiters = static_cast<std::size_t>(state.range(0));
   double cpu_total = 0.0;
   double wake_latency_total = 0.0;
@@ -268,28 +116,33 @@ void bm_waiters(benchmark::State& state) {
   state.counters["wake_latency_max"] = rounds > 0 ? wake_latency_total / rounds : 0.0;
   state.counters["foreign_inits"] = static_cast<double>(foreign_inits);
   state.counters["init_seconds"] = std::chrono::duration<double>(kInitTime).count();
-  state.SetLabel(Peer::kLabel);
+  state.SetLabel(label);
 }
 
-template <class... Peers>
-void register_all() {
-  (benchmark::RegisterBenchmark((std::string("waiters/") + Peers::kId).c_str(), bm_waiters<Peers>)
-       ->Arg(kWaiters)
-       ->UseManualTime()
-       ->Unit(benchmark::kMillisecond),
-   ...);
+template <class Peer>
+void add(const char* id) {
+  static_assert(Peer::kThreadSafe && Peer::kFresh, "waiters need a thread-safe cell that starts empty");
+  benchmark::RegisterBenchmark((std::string("waiters/") + id).c_str(), bm_waiters<Peer>, Peer::kLabel)
+      ->Arg(kWaiters)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  register_all<OnceLockPeer, SetOncePeer, StdCallOnce,
+  namespace peers = bench::peers;
+  add<peers::OnceLock>("OnceLock");
+  add<peers::SetOnce>("SetOnce");
+  add<peers::StdCallOnce>("std_call_once");
 #ifdef ONCE_BENCH_HAS_ABSL
-               AbslCallOnce,
+  add<peers::AbslCallOnce>("absl_call_once");
 #endif
 #ifdef ONCE_BENCH_HAS_BOOST
-               BoostCallOnce,
+  add<peers::BoostCallOnce>("boost_call_once");
 #endif
-               AtomicBoolDclp, MutexOptional, SpinOnce>();
+  add<peers::AtomicBoolDclp>("atomic_bool_dclp");
+  add<peers::MutexOptional>("mutex_optional");
+  add<peers::SpinOnce>("spin_once");
   return bench::run_benchmarks(argc, argv);
 }

@@ -1,8 +1,7 @@
-// once: initialize-once primitives for C++20.
+// Wake-up latency of a thread blocked waiting for a value, on each wait backend and a condition variable.
 // SPDX-License-Identifier: MIT
 //
-// Wake-up latency of a thread blocked waiting for a value: from the moment
-// another thread calls set() to the moment the waiter runs again.
+// From the moment another thread calls set() to the moment the waiter runs again.
 //
 //   wake_latency/<id>
 //
@@ -12,8 +11,9 @@
 //   portable_wait, portable_wait_for      the same on the portable backend
 //                                         (std::atomic::wait; timed waits poll
 //                                         with a backoff capped at 1 ms)
-//   condvar (baseline)                    a std::mutex + std::condition_variable
-//                                         event, the usual hand-written wait
+//   condvar_baseline, condvar_wait_for   a std::mutex + std::condition_variable
+//                                         event (events.hpp), the usual
+//                                         hand-written wait
 //
 // Method, one wake-up per benchmark iteration (manual timing): a waiter
 // thread blocks; after 2 ms (it has spun and gone to sleep by then) the
@@ -24,8 +24,6 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 #include <once/once_lock.hpp>
 
@@ -41,32 +39,8 @@ using namespace std::chrono_literals;
 constexpr auto kSettle = 2ms;
 constexpr int kWakeUps = 100;
 
-/// The hand-written event every codebase has.
-class CondvarEvent {
- public:
-  void wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [&] { return set_; });
-  }
-  template <class Rep, class Period>
-  bool wait_for(std::chrono::duration<Rep, Period> timeout) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return ready_.wait_for(lock, timeout, [&] { return set_; });
-  }
-  bool set(int) {
-    {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      set_ = true;
-    }
-    ready_.notify_all();
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  bool set_ = false;
-};
+using bench::peers::CellEvent;
+using bench::peers::CondvarEvent;
 
 template <class Measure>
 void run(benchmark::State& state, Measure measure) {
@@ -82,9 +56,10 @@ void register_all() {
         ->Iterations(kWakeUps)
         ->Unit(benchmark::kMicrosecond);
   };
-  add("wake_latency/futex_wait", [] { return bench::measure_wake<once::OnceLock<int>>(WaitKind::kUntimed, kSettle); });
+  add("wake_latency/futex_wait",
+      [] { return bench::measure_wake<CellEvent<once::OnceLock<int>>>(WaitKind::kUntimed, kSettle); });
   add("wake_latency/futex_wait_for",
-      [] { return bench::measure_wake<once::OnceLock<int>>(WaitKind::kTimed, kSettle); });
+      [] { return bench::measure_wake<CellEvent<once::OnceLock<int>>>(WaitKind::kTimed, kSettle); });
   add("wake_latency/portable_wait", [] { return bench::portable_wake(WaitKind::kUntimed, kSettle); });
   add("wake_latency/portable_wait_for", [] { return bench::portable_wake(WaitKind::kTimed, kSettle); });
   add("wake_latency/condvar_baseline", [] { return bench::measure_wake<CondvarEvent>(WaitKind::kUntimed, kSettle); });

@@ -1,8 +1,7 @@
-// once: initialize-once primitives for C++20.
+// The portable wait backend's half of wake_latency_bench: OnceLock's wake-up with std::atomic::wait.
 // SPDX-License-Identifier: MIT
 //
-// The portable wait backend's half of bench/wake_latency_bench.cpp: this
-// file is compiled with ONCE_FORCE_PORTABLE_WAIT (see bench/CMakeLists.txt).
+// This file is compiled with ONCE_FORCE_PORTABLE_WAIT (see bench/CMakeLists.txt).
 #if !defined(ONCE_FORCE_PORTABLE_WAIT)
 #error "compile this file with ONCE_FORCE_PORTABLE_WAIT"
 #endif
@@ -14,7 +13,7 @@
 namespace bench {
 
 double portable_wake(WaitKind kind, std::chrono::microseconds settle) {
-  return measure_wake<once::OnceLock<int>>(kind, settle);
+  return measure_wake<peers::CellEvent<once::OnceLock<int>>>(kind, settle);
 }
 
 }  // namespace bench

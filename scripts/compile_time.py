@@ -26,7 +26,9 @@ Usage:
 
 A toolchain is a compiler command with its flags; --optional-toolchain is one
 that is left out, with a warning, when it cannot compile <atomic> (say, no
-libc++ installed). --cxx CXX is the same as --toolchain CXX. --only REGEX
+libc++ installed). --libcxx VERSION DIR adds the optional toolchain
+clang++-VERSION on Debian's libc++ VERSION headers, which
+scripts/libcxx_headers.sh unpacks into DIR (apt-get download, once). --cxx CXX is the same as --toolchain CXX. --only REGEX
 keeps the yardsticks and the headers whose name matches.
 
 Writes JSON: {"context": {...}, "mode": ..., "toolchains": [{"id", "command",
@@ -149,6 +151,8 @@ def main():
     parser.add_argument("--optional-toolchain", action="append", default=[],
                         help="as --toolchain, but skipped with a warning when it cannot compile <atomic>")
     parser.add_argument("--cxx", action="append", default=[], help="same as --toolchain")
+    parser.add_argument("--libcxx", nargs=2, metavar=("VERSION", "DIR"),
+                        help="add clang++-VERSION with libc++ VERSION headers unpacked into DIR")
     parser.add_argument("--include-dir", required=True, help="the library's include directory")
     parser.add_argument("--std", default="c++20", help="language standard (default: c++20)")
     parser.add_argument("--mode", choices=sorted(MODES), default="syntax",
@@ -163,6 +167,14 @@ def main():
     units = translation_units(include_dir, args.only)
     runs = max(1, args.runs)
     requested = [(text, False) for text in args.toolchain + args.cxx] + [(t, True) for t in args.optional_toolchain]
+    if args.libcxx:
+        version, directory = args.libcxx
+        unpack = subprocess.run(["bash", str(Path(__file__).with_name("libcxx_headers.sh")), version, directory],
+                                capture_output=True, text=True)
+        if unpack.returncode == 0:
+            requested.append((f"clang++-{version} -nostdinc++ -isystem {unpack.stdout.strip()}", True))
+        else:
+            warn(f"left out Clang {version} + libc++ {version}: no headers ({unpack.stderr.strip()})")
     requested = [(text, optional) for text, optional in requested if text.strip()]
     if not requested:
         requested = [(os.environ.get("CXX", "g++"), False)]
