@@ -139,7 +139,7 @@ Detached impatient_consumer(int id, once::SetOnce<std::string>& token, ThreadPoo
 }
 #endif
 
-int main() {  // NOLINT(bugprone-exception-escape): an exception ends the example with its message
+int main() {
   using namespace std::chrono_literals;
   constexpr int kConsumers = 3;
 
