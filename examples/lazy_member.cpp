@@ -66,9 +66,11 @@ class Document {
 int main() {
   const Document doc("the cat sat on the mat and the dog sat on the log");
 
+  constexpr int kReaders = 8;
   std::vector<std::thread> readers;
+  readers.reserve(kReaders);
   std::atomic<std::size_t> total_words{0};
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < kReaders; ++i) {
     readers.emplace_back([&] { total_words += doc.stats().words; });
   }
   for (auto& reader : readers) reader.join();

@@ -68,7 +68,8 @@ int main() {
     workers.emplace_back([&, i] {
       // The first dereference runs discover(); concurrent ones sleep until it is done.
       const Codec* codec = codecs->find(extension_of(files[i]));
-      lines[i] = files[i] + ": " + (codec ? codec->name + (codec->lossless ? " (lossless)" : " (lossy)") : "unknown");
+      lines[i] = files[i] + ": " +
+                 (codec != nullptr ? codec->name + (codec->lossless ? " (lossless)" : " (lossy)") : "unknown");
     });
   }
   for (auto& worker : workers) worker.join();

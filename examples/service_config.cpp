@@ -91,6 +91,7 @@ int main() {
     // Workers start at once and race for the first read.
     std::vector<std::vector<long>> per_backend(kWorkers);
     std::vector<std::thread> workers;
+    workers.reserve(kWorkers);
     for (int w = 0; w < kWorkers; ++w) {
       workers.emplace_back([&, w] {
         auto& counts = per_backend[static_cast<std::size_t>(w)];

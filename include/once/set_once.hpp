@@ -49,6 +49,8 @@ class SetOnceBase<T, false> : public SetOnceBase<T, true> {
                 "a SetOnce must not be destroyed while coroutines wait on it (set it, or destroy them, first)");
     if (this->list_.is_set()) destroy_value(this->storage_);
   }
+
+ public:
   SetOnceBase(const SetOnceBase&) = delete;
   SetOnceBase& operator=(const SetOnceBase&) = delete;
 };
@@ -132,6 +134,7 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
   requires std::constructible_from<T, U>
   bool set(U&& value) {
     if (has_value()) return false;
+    // NOLINTNEXTLINE(modernize-avoid-c-arrays): U is a string literal's array type for set("...")
     auto construct = [&] { detail::construct_value(this->storage_, std::forward<U>(value)); };
     return detail::set_with(this->list_, construct);
   }

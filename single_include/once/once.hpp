@@ -244,7 +244,7 @@ ONCE_NAMESPACE_END
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
-#include <time.h>
+#include <time.h>  // NOLINT(modernize-deprecated-headers): POSIX clock_gettime, ::timespec
 #include <unistd.h>
 
 #include <climits>
@@ -253,7 +253,7 @@ ONCE_NAMESPACE_END
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
 // POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
 #include <sched.h>
-#include <time.h>
+#include <time.h>  // NOLINT(modernize-deprecated-headers): POSIX nanosleep
 #define ONCE_POSIX_SLEEP 1
 #else
 #include <thread>
@@ -1458,7 +1458,9 @@ union Storage<T, false> {
   constexpr Storage() noexcept : none_() {}
   template <class... Args>
   constexpr explicit Storage(std::in_place_t, Args&&... args) : value_(std::forward<Args>(args)...) {}
-  ~Storage() {}  // the owner destroys value_ when its state says there is one
+  // The owner destroys value_ when its state says there is one (= default
+  // would delete this destructor: value_ is not trivially destructible).
+  ~Storage() {}  // NOLINT(modernize-use-equals-default)
 
   NoValue none_;
   T value_;
@@ -2944,6 +2946,7 @@ concept set_once_executor = std::is_object_v<Executor> && std::is_move_construct
 /// executor may resume the coroutine before returning, and the coroutine then
 /// destroys the awaiter the executor was part of.
 template <class Executor>
+// NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
 void resume_through(Executor& executor, std::coroutine_handle<> handle) noexcept {
   if constexpr (std::is_same_v<Executor, ResumeInline>) {
     handle.resume();
@@ -2982,8 +2985,9 @@ enum class AwaitOutcome : std::uint8_t { kPending, kSet, kGranted, kCancelled };
 /// Room for a stop callback that is registered only once the node is queued.
 template <class Callback>
 union LateCallback {
-  LateCallback() noexcept {}
-  ~LateCallback() {}
+  // = default would delete both: a union with a member that is not trivial.
+  LateCallback() noexcept {}  // NOLINT(modernize-use-equals-default)
+  ~LateCallback() {}          // NOLINT(modernize-use-equals-default)
   Callback callback;
 };
 
@@ -3114,6 +3118,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     return stop_.arrived.exchange(true, std::memory_order_acq_rel);
   }
 
+  // NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
   static bool wake_coroutine(Node* node, WakeReason reason) noexcept {
     auto* const self = static_cast<AwaiterNode*>(node);
     if (reason == WakeReason::kClaimGranted) {
@@ -3133,6 +3138,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     go_on();
   }
 
+  // NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
   void go_on() noexcept {
     if constexpr (kStoppable) {
       if (!arrive()) return;  // await_suspend is still running: it goes on
@@ -3593,6 +3599,8 @@ class SetOnceBase<T, false> : public SetOnceBase<T, true> {
                 "a SetOnce must not be destroyed while coroutines wait on it (set it, or destroy them, first)");
     if (this->list_.is_set()) destroy_value(this->storage_);
   }
+
+ public:
   SetOnceBase(const SetOnceBase&) = delete;
   SetOnceBase& operator=(const SetOnceBase&) = delete;
 };
@@ -3676,6 +3684,7 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
   requires std::constructible_from<T, U>
   bool set(U&& value) {
     if (has_value()) return false;
+    // NOLINTNEXTLINE(modernize-avoid-c-arrays): U is a string literal's array type for set("...")
     auto construct = [&] { detail::construct_value(this->storage_, std::forward<U>(value)); };
     return detail::set_with(this->list_, construct);
   }

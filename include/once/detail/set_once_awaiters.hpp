@@ -33,6 +33,7 @@ concept set_once_executor = std::is_object_v<Executor> && std::is_move_construct
 /// executor may resume the coroutine before returning, and the coroutine then
 /// destroys the awaiter the executor was part of.
 template <class Executor>
+// NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
 void resume_through(Executor& executor, std::coroutine_handle<> handle) noexcept {
   if constexpr (std::is_same_v<Executor, ResumeInline>) {
     handle.resume();
@@ -71,8 +72,9 @@ enum class AwaitOutcome : std::uint8_t { kPending, kSet, kGranted, kCancelled };
 /// Room for a stop callback that is registered only once the node is queued.
 template <class Callback>
 union LateCallback {
-  LateCallback() noexcept {}
-  ~LateCallback() {}
+  // = default would delete both: a union with a member that is not trivial.
+  LateCallback() noexcept {}  // NOLINT(modernize-use-equals-default)
+  ~LateCallback() {}          // NOLINT(modernize-use-equals-default)
   Callback callback;
 };
 
@@ -203,6 +205,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     return stop_.arrived.exchange(true, std::memory_order_acq_rel);
   }
 
+  // NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
   static bool wake_coroutine(Node* node, WakeReason reason) noexcept {
     auto* const self = static_cast<AwaiterNode*>(node);
     if (reason == WakeReason::kClaimGranted) {
@@ -222,6 +225,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     go_on();
   }
 
+  // NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
   void go_on() noexcept {
     if constexpr (kStoppable) {
       if (!arrive()) return;  // await_suspend is still running: it goes on

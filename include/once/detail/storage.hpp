@@ -35,7 +35,9 @@ union Storage<T, false> {
   constexpr Storage() noexcept : none_() {}
   template <class... Args>
   constexpr explicit Storage(std::in_place_t, Args&&... args) : value_(std::forward<Args>(args)...) {}
-  ~Storage() {}  // the owner destroys value_ when its state says there is one
+  // The owner destroys value_ when its state says there is one (= default
+  // would delete this destructor: value_ is not trivially destructible).
+  ~Storage() {}  // NOLINT(modernize-use-equals-default)
 
   NoValue none_;
   T value_;

@@ -25,7 +25,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/syscall.h>
-#include <time.h>
+#include <time.h>  // NOLINT(modernize-deprecated-headers): POSIX clock_gettime, ::timespec
 #include <unistd.h>
 
 #include <climits>
@@ -36,7 +36,7 @@
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
 // POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
 #include <sched.h>
-#include <time.h>
+#include <time.h>  // NOLINT(modernize-deprecated-headers): POSIX nanosleep
 #define ONCE_POSIX_SLEEP 1
 #else
 #include <thread>
