@@ -11,9 +11,16 @@
 #                          template on the token type provides (sched_yield,
 #                          the user's own include)
 #   functional             std::invoke has a lighter route
-#   chrono                 the full header: timed waits need only the clock
-#                          core, detail/chrono.hpp (checked only where that
-#                          header has a light route for this standard library)
+#   chrono                 the full header, and its core (libstdc++'s
+#   chrono.h               bits/chrono.h, libc++'s __chrono/steady_clock.h):
+#   steady_clock.h         timed waits are templates on the caller's chrono
+#                          types (detail/deadline.hpp). Only the backends
+#                          without a futex read the clocks through
+#                          detail/chrono.hpp: there the core is allowed, and
+#                          the full header where the core has no light route.
+#   memory                 shared_ptr has a lighter route, detail/shared_ptr.hpp
+#                          (checked only where that header has one for this
+#                          standard library)
 #   sstream locale format
 #                          what the full <chrono> brought with it
 #
@@ -28,7 +35,7 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(forbidden thread stop_token functional chrono sstream locale format)
+set(forbidden thread stop_token functional chrono chrono.h steady_clock.h memory sstream locale format)
 
 separate_arguments(flags UNIX_COMMAND "${FLAGS}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
@@ -66,14 +73,33 @@ dependencies("#include <atomic>\n#include <optional>" atomic_deps)
 forbidden_among("${atomic_deps}" baseline)
 list(REMOVE_ITEM forbidden ${baseline})
 
-# Without a light chrono for this standard library, <chrono> is the fallback.
-set(probe "${WORK_DIR}/light_chrono.cpp")
-file(WRITE "${probe}" "#include <once/detail/chrono.hpp>\nstatic_assert(ONCE_LIGHT_CHRONO);\n")
-execute_process(COMMAND "${CXX}" ${flags} -std=c++20 "-I${INCLUDE_DIR}" -fsyntax-only "${probe}"
-                RESULT_VARIABLE light OUTPUT_QUIET ERROR_QUIET)
-if(NOT light EQUAL 0)
-  message(STATUS "include_weight: no light <chrono> route for this standard library; <chrono> allowed")
-  list(REMOVE_ITEM forbidden chrono)
+# A backend without a futex reads the clocks through detail/chrono.hpp: its
+# core, or the full <chrono> where this standard library has no light route.
+function(compiles text out)
+  string(MD5 stem "${text}")
+  file(WRITE "${WORK_DIR}/${stem}.cpp" "${text}\n")
+  execute_process(COMMAND "${CXX}" ${flags} -std=c++20 "-I${INCLUDE_DIR}" -fsyntax-only "${WORK_DIR}/${stem}.cpp"
+                  RESULT_VARIABLE result OUTPUT_QUIET ERROR_QUIET)
+  if(result EQUAL 0)
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+compiles("#include <once/detail/shared_ptr.hpp>\nstatic_assert(ONCE_LIGHT_MEMORY);" light_memory)
+if(NOT light_memory)
+  message(STATUS "include_weight: no light shared_ptr route for this standard library; <memory> allowed")
+  list(REMOVE_ITEM forbidden memory)
+endif()
+compiles("#include <once/detail/wait.hpp>\nstatic_assert(ONCE_FUTEX_WAIT);" futex)
+if(NOT futex)
+  message(STATUS "include_weight: a wait backend without a futex; the <chrono> core allowed")
+  list(REMOVE_ITEM forbidden chrono.h steady_clock.h)
+  compiles("#include <once/detail/chrono.hpp>\nstatic_assert(ONCE_LIGHT_CHRONO);" light)
+  if(NOT light)
+    message(STATUS "include_weight: no light <chrono> route for this standard library; <chrono> allowed")
+    list(REMOVE_ITEM forbidden chrono)
+  endif()
 endif()
 message(STATUS "include_weight: forbidden: ${forbidden} (<atomic> and <optional> bring: ${baseline})")
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -33,6 +34,19 @@ struct AheadClock {
   using time_point = std::chrono::time_point<AheadClock>;
   [[maybe_unused]] static constexpr bool is_steady = true;
   static time_point now() { return time_point(Clock::now().time_since_epoch() + 1h); }
+};
+
+// A wall clock of its own: system_clock an hour ahead, not steady, with a
+// millisecond tick (waited for on the real-time clock, judged by itself).
+struct WallClock {
+  using duration = std::chrono::milliseconds;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<WallClock>;
+  [[maybe_unused]] static constexpr bool is_steady = false;
+  static time_point now() {
+    return time_point(std::chrono::floor<duration>(std::chrono::system_clock::now().time_since_epoch() + 1h));
+  }
 };
 
 /// Starts a thread that calls `wait_call(cell)`, sets the cell to 9 once the
@@ -82,7 +96,22 @@ TEMPLATE_TEST_CASE("timed waits time out no earlier than asked, on every clock",
   const auto own_deadline = AheadClock::now() + 10ms;
   CHECK(cell.wait_until(own_deadline) == nullptr);
   CHECK(AheadClock::now() >= own_deadline);
+  const auto wall_deadline = WallClock::now() + 10ms;
+  CHECK(cell.wait_until(wall_deadline) == nullptr);
+  CHECK(WallClock::now() >= wall_deadline);
 }
+
+// Timeouts become whole nanoseconds rounded up, and saturate instead of
+// overflowing; any period, integral or floating-point ticks.
+static_assert(once::detail::ceil_ns_saturated(std::chrono::microseconds(-7)) == -7000);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::duration<int, std::ratio<1, 3>>(1)) == 333'333'334);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::duration<int, std::ratio<1, 3>>(-1)) == -333'333'333);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::duration<long long, std::ratio<1, 3'000'000'000>>(4)) == 2);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::duration<unsigned, std::ratio<2, 4>>(3)) == 1'500'000'000);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::duration<double>(1.5e-9)) == 2);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::hours::max()) == INT64_MAX);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::hours::min()) == INT64_MIN);
+static_assert(once::detail::ceil_ns_saturated(std::chrono::duration<double>(1e300)) == INT64_MAX);
 
 TEMPLATE_TEST_CASE("a deadline in the past returns at once", "[timed]", once::OnceLock<int>, once::SetOnce<int>) {
   TestType empty;
@@ -100,6 +129,7 @@ TEMPLATE_TEST_CASE("a deadline in the past returns at once", "[timed]", once::On
   CHECK(*empty.wait_for(-1s) == 4);
   CHECK(*empty.wait_until(Clock::time_point::min()) == 4);
   CHECK(*empty.wait_until(AheadClock::now() + 1h) == 4);
+  CHECK(*empty.wait_until(WallClock::time_point::max()) == 4);
 }
 
 TEMPLATE_TEST_CASE("huge timeouts do not overflow: the value still wakes the waiter", "[timed]", once::OnceLock<int>,
@@ -114,6 +144,7 @@ TEMPLATE_TEST_CASE("huge timeouts do not overflow: the value still wakes the wai
         9);
   CHECK(value_after_set<TestType>(
             [](auto& c) { return c.wait_until(std::chrono::time_point<Clock, std::chrono::hours>::max()); }) == 9);
+  CHECK(value_after_set<TestType>([](auto& c) { return c.wait_until(WallClock::time_point::max()); }) == 9);
 }
 
 TEMPLATE_TEST_CASE("a timed waiter wakes when the value comes, long before its deadline", "[timed]",

@@ -5,7 +5,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/invoke.hpp"
@@ -35,6 +34,7 @@ struct OnceFlagAccess;
 /// - is_completed(): one acquire load. wait(), wait_for(d), wait_until(tp)
 ///   block until a call_once completes (true) or the deadline passes
 ///   (false); wait(stop_token) returns false if stop was requested first.
+///   d and tp are std::chrono types: the caller includes <chrono>.
 /// - 4 bytes; constexpr constructor (constinit works); trivially
 ///   destructible; neither copyable nor movable, like std::once_flag.
 class OnceFlag {
@@ -53,14 +53,14 @@ class OnceFlag {
   }
 
   /// As wait(), giving up after `timeout` (steady_clock). Returns is_completed().
-  template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  bool wait_for(const Duration& timeout) const {
     return is_completed() || state_.wait_until(detail::deadline_after(timeout));
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`. Returns is_completed().
-  template <class Clock, class Duration>
-  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  /// As wait(), giving up once `deadline` has passed on its clock. Returns is_completed().
+  template <detail::time_point_like TimePoint>
+  bool wait_until(const TimePoint& deadline) const {
     return is_completed() ||
            detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
   }

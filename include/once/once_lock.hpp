@@ -3,7 +3,6 @@
 #pragma once
 
 #include "detail/cell.hpp"
-#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/once_state.hpp"
@@ -27,7 +26,8 @@ ONCE_NAMESPACE_BEGIN
 ///   from. try_emplace(args...): {the value, whether this call made it}.
 /// - take(), reset(): empty the cell again. Copy and move: as std::optional.
 /// - wait(), wait_for(d), wait_until(tp), wait(stop_token): block until
-///   another thread sets the cell (T*: nullptr on timeout or stop).
+///   another thread sets the cell (T*: nullptr on timeout or stop). d and
+///   tp are std::chrono types: the caller includes <chrono>, this header does not.
 /// - Exactly one initializer runs at a time; the others sleep until it ends,
 ///   then see the whole value (completion is a release, every read an
 ///   acquire). set and try_emplace wait for a running initializer, then
@@ -79,22 +79,22 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
   }
 
   /// As wait(), or nullptr once `timeout` has passed on steady_clock, never before.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+  template <detail::duration_like Duration>
+  T* wait_for(const Duration& timeout) {
     return wait_for_impl(timeout);
   }
-  template <class Rep, class Period>
-  const T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  const T* wait_for(const Duration& timeout) const {
     return wait_for_impl(timeout);
   }
 
-  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
-  template <class Clock, class Duration>
-  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+  /// As wait(), or nullptr once `deadline` has passed on its clock, never before.
+  template <detail::time_point_like TimePoint>
+  T* wait_until(const TimePoint& deadline) {
     return wait_until_impl(deadline);
   }
-  template <class Clock, class Duration>
-  const T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  const T* wait_until(const TimePoint& deadline) const {
     return wait_until_impl(deadline);
   }
 
@@ -110,14 +110,14 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
     return detail::wait_unless_stopped(this->state_, token) ? this->value_ptr() : nullptr;
   }
 
-  template <class Rep, class Period>
-  T* wait_for_impl(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  T* wait_for_impl(const Duration& timeout) const {
     if (has_value()) return this->value_ptr();
     return this->state_.wait_until(detail::deadline_after(timeout)) ? this->value_ptr() : nullptr;
   }
 
-  template <class Clock, class Duration>
-  T* wait_until_impl(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  T* wait_until_impl(const TimePoint& deadline) const {
     if (has_value()) return this->value_ptr();
     const bool complete =
         detail::until(deadline, [this](const detail::Deadline& d) { return this->state_.wait_until(d); });

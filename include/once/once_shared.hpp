@@ -3,14 +3,13 @@
 #pragma once
 
 #include <concepts>
-#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
 
-#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
+#include "detail/shared_ptr.hpp"
 #include "detail/shared_slot.hpp"
 #include "detail/stop_wait.hpp"
 #include "detail/value_rules.hpp"
@@ -170,16 +169,16 @@ class OnceShared {
     return *slot_.completed_pointer();
   }
 
-  /// As wait(), giving up after `timeout` (steady_clock): nullptr then.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  /// As wait(), giving up after `timeout` (a std::chrono duration; steady clock): nullptr then.
+  template <detail::duration_like Duration>
+  T* wait_for(const Duration& timeout) const {
     if (slot_.is_complete()) return slot_.completed_pointer();
     return slot_.state().wait_until(detail::deadline_after(timeout)) ? slot_.completed_pointer() : nullptr;
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`: nullptr then.
-  template <class Clock, class Duration>
-  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  /// As wait(), giving up once `deadline` has passed on its clock: nullptr then.
+  template <detail::time_point_like TimePoint>
+  T* wait_until(const TimePoint& deadline) const {
     if (slot_.is_complete()) return slot_.completed_pointer();
     const bool complete =
         detail::until(deadline, [this](const detail::Deadline& d) { return slot_.state().wait_until(d); });

@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "detail/cell.hpp"
-#include "detail/chrono.hpp"
 #include "detail/config.hpp"
 #include "detail/deadline.hpp"
 #include "detail/set_once_awaiters.hpp"
@@ -248,26 +247,26 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
     return has_value() || detail::wait_until_set(this->list_, token) ? value_ptr() : nullptr;
   }
 
-  /// As wait(), or nullptr after `timeout` (steady_clock), never before.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+  /// As wait(), or nullptr after `timeout` (a std::chrono duration; steady clock), never before.
+  template <detail::duration_like Duration>
+  T* wait_for(const Duration& timeout) {
     return has_value() || detail::wait_until_set(this->list_, detail::deadline_after(timeout)) ? value_ptr() : nullptr;
   }
-  template <class Rep, class Period>
-  const T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  const T* wait_for(const Duration& timeout) const {
     return const_cast<SetOnce*>(this)->wait_for(timeout);
   }
 
-  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
-  template <class Clock, class Duration>
-  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+  /// As wait(), or nullptr once `deadline` has passed on its clock, never before.
+  template <detail::time_point_like TimePoint>
+  T* wait_until(const TimePoint& deadline) {
     if (has_value()) return value_ptr();
     const bool set =
         detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(this->list_, d); });
     return set ? value_ptr() : nullptr;
   }
-  template <class Clock, class Duration>
-  const T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  const T* wait_until(const TimePoint& deadline) const {
     return const_cast<SetOnce*>(this)->wait_until(deadline);
   }
 
@@ -374,13 +373,13 @@ class SetOnce<void> {
     return has_value() || detail::wait_until_set(list_, token);
   }
 
-  template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  bool wait_for(const Duration& timeout) const {
     return has_value() || detail::wait_until_set(list_, detail::deadline_after(timeout));
   }
 
-  template <class Clock, class Duration>
-  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  bool wait_until(const TimePoint& deadline) const {
     return has_value() ||
            detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(list_, d); });
   }

@@ -36,41 +36,6 @@
 #include <type_traits>
 #include <utility>
 
-// ---- once/detail/chrono.hpp --------------------------------------------------
-// The part of <chrono> that timed waits need: durations, time points, ceil, the steady and system clocks.
-//
-// Without the calendars, time zones and formatting of the full <chrono>
-// (why: docs/design.md, "Compile time"). The standard libraries keep the
-// clock core in internal headers; on the releases listed here this header
-// includes those instead:
-//
-//   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
-//                        <thread> and <mutex>; holds the chrono literals too)
-//   libc++ 14 and 16     <__chrono/duration.h> (with the literals),
-//                        <__chrono/time_point.h>, <__chrono/steady_clock.h>,
-//                        <__chrono/system_clock.h>
-//
-// Everywhere else it is the full <chrono>: slower to compile, never
-// different. Where the light route applies, the include_weight test fails
-// if a public header pulls in the full <chrono> after all.
-
-#include <version>  // the standard library's identity and release, nothing else
-
-#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/chrono.h>)
-#include <bits/chrono.h>
-#define ONCE_LIGHT_CHRONO 1
-#elif defined(_LIBCPP_VERSION) && __has_include(<__chrono/steady_clock.h>) && \
-    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
-// (_LIBCPP_VERSION is 14000 for libc++ 14.0, 160006 for 16.0.6.)
-#include <__chrono/duration.h>
-#include <__chrono/steady_clock.h>
-#include <__chrono/system_clock.h>
-#include <__chrono/time_point.h>
-#define ONCE_LIGHT_CHRONO 1
-#else
-#include <chrono>
-#define ONCE_LIGHT_CHRONO 0
-#endif
 // ---- once/detail/config.hpp --------------------------------------------------
 // Configuration macros shared by every header: version, ABI namespace, inlining hints, exceptions, assertions.
 
@@ -211,12 +176,16 @@ ONCE_NAMESPACE_END
 #define ONCE_ASSERT(cond, rule) static_cast<void>(0)
 #endif
 // ---- once/detail/deadline.hpp ------------------------------------------------
-// Deadline: what a timed wait sleeps until, made from std::chrono durations and time points.
+// Deadline: what a timed wait sleeps until, made from any std::chrono duration or time point.
 //
-// From std::chrono durations and time points to the Deadline that wait.hpp
-// sleeps until: rounded up (a timeout never comes early) and saturated (a
-// huge timeout never overflows into the past).
+// The timed waits are templates on the caller's duration and time point
+// types, recognised by their members, so that no public header includes
+// <chrono>: a caller who names a duration has included it already (why:
+// docs/design.md, "Compile time"). Conversions are rounded up (a timeout
+// never comes early) and saturated (a huge timeout never overflows into the
+// past).
 
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <ratio>
@@ -235,8 +204,8 @@ ONCE_NAMESPACE_END
 //    hint and ONCE_SPIN_WAIT_HOOK(); notify_all calls ONCE_SPIN_WAKE_HOOK().
 //
 // Every function here may return spuriously: callers re-check their word.
-// The conversions from std::chrono types to a Deadline are in deadline.hpp,
-// so that the headers that never wait with a timeout do not pay for <chrono>.
+// The conversions from the caller's std::chrono types to a Deadline are in
+// deadline.hpp.
 
 #include <atomic>
 
@@ -249,7 +218,85 @@ ONCE_NAMESPACE_END
 
 #include <climits>
 #elif ONCE_SPIN_WAIT
+#ifndef ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
+#define ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
+// ---- once/detail/chrono.hpp --------------------------------------------------
+// The clocks, for the wait backends that read them through <chrono>: the portable and spin ones.
+//
+// The futex backend reads the clocks with clock_gettime, and the public
+// headers take the caller's chrono types as templates (deadline.hpp), so on
+// Linux no public header includes any of <chrono>. Elsewhere this header
+// brings the clock core without the calendars, time zones and formatting of
+// the full <chrono> (why: docs/design.md, "Compile time"). The standard
+// libraries keep that core in internal headers; on the releases listed here
+// this header includes those instead:
+//
+//   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
+//                        <thread> and <mutex>)
+//   libc++ 14 and 16     <__chrono/duration.h>, <__chrono/time_point.h>,
+//                        <__chrono/steady_clock.h>, <__chrono/system_clock.h>
+//
+// Everywhere else it is the full <chrono>: slower to compile, never
+// different.
+
+#include <version>  // the standard library's identity and release, nothing else
+
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/chrono.h>)
+#include <bits/chrono.h>
+#define ONCE_LIGHT_CHRONO 1
+#elif defined(_LIBCPP_VERSION) && __has_include(<__chrono/steady_clock.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+// (_LIBCPP_VERSION is 14000 for libc++ 14.0, 160006 for 16.0.6.)
+#include <__chrono/duration.h>
+#include <__chrono/steady_clock.h>
+#include <__chrono/system_clock.h>
+#include <__chrono/time_point.h>
+#define ONCE_LIGHT_CHRONO 1
 #else
+#include <chrono>
+#define ONCE_LIGHT_CHRONO 0
+#endif
+#endif  // ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
+#else
+#ifndef ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
+#define ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
+// ---- once/detail/chrono.hpp --------------------------------------------------
+// The clocks, for the wait backends that read them through <chrono>: the portable and spin ones.
+//
+// The futex backend reads the clocks with clock_gettime, and the public
+// headers take the caller's chrono types as templates (deadline.hpp), so on
+// Linux no public header includes any of <chrono>. Elsewhere this header
+// brings the clock core without the calendars, time zones and formatting of
+// the full <chrono> (why: docs/design.md, "Compile time"). The standard
+// libraries keep that core in internal headers; on the releases listed here
+// this header includes those instead:
+//
+//   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
+//                        <thread> and <mutex>)
+//   libc++ 14 and 16     <__chrono/duration.h>, <__chrono/time_point.h>,
+//                        <__chrono/steady_clock.h>, <__chrono/system_clock.h>
+//
+// Everywhere else it is the full <chrono>: slower to compile, never
+// different.
+
+#include <version>  // the standard library's identity and release, nothing else
+
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/chrono.h>)
+#include <bits/chrono.h>
+#define ONCE_LIGHT_CHRONO 1
+#elif defined(_LIBCPP_VERSION) && __has_include(<__chrono/steady_clock.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+// (_LIBCPP_VERSION is 14000 for libc++ 14.0, 160006 for 16.0.6.)
+#include <__chrono/duration.h>
+#include <__chrono/steady_clock.h>
+#include <__chrono/system_clock.h>
+#include <__chrono/time_point.h>
+#define ONCE_LIGHT_CHRONO 1
+#else
+#include <chrono>
+#define ONCE_LIGHT_CHRONO 0
+#endif
+#endif  // ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
 // POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
 #include <sched.h>
@@ -580,65 +627,95 @@ ONCE_NAMESPACE_END
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-template <class Clock>
-inline constexpr bool kIsWaitClock =
-    std::is_same_v<Clock, std::chrono::steady_clock> || std::is_same_v<Clock, std::chrono::system_clock>;
+/// A std::chrono::duration<Rep, Period>, or anything shaped like one: a
+/// count of ticks of `period` (a std::ratio) seconds.
+template <class D>
+concept duration_like = requires(const D& d) {
+  typename D::rep;
+  { D::period::num } -> std::convertible_to<std::intmax_t>;
+  { D::period::den } -> std::convertible_to<std::intmax_t>;
+  static_cast<long double>(d.count());
+};
+
+/// A std::chrono::time_point<Clock, Duration>, or anything shaped like one:
+/// its clock says whether it is steady and what time it is.
+template <class TP>
+concept time_point_like = requires(const TP& tp) {
+  typename TP::clock;
+  { tp.time_since_epoch() } -> duration_like;
+  { TP::clock::now().time_since_epoch() } -> duration_like;
+  { TP::clock::is_steady } -> std::convertible_to<bool>;
+};
+
+inline constexpr std::int64_t kMaxNs = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t kMinNs = std::numeric_limits<std::int64_t>::min();
 
 /// `d` in whole nanoseconds, rounded up (a deadline must never come early) and
 /// saturated instead of overflowing: `hours::max()` or `duration<double>(1e300)`
 /// become `INT64_MAX` nanoseconds, some 292 years, which is "never" here.
-template <class Rep, class Period>
-constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period>& d) noexcept {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+template <duration_like D>
+constexpr std::int64_t ceil_ns_saturated(const D& d) noexcept {
+  using Rep = typename D::rep;
+  using ToNs = std::ratio_divide<typename D::period, std::nano>;  // ns per tick, reduced
   // The range test is done in long double, which holds every in-range value
   // closely enough; the margin keeps rounding from crossing the boundary.
   constexpr long double kLimit = 9.2e18L;
-  const long double ns = std::chrono::duration<long double, std::nano>(d).count();
-  if (!(ns < kLimit)) return kMax;  // also catches NaN: a NaN deadline never comes
-  if (ns <= -kLimit) return kMin;
-  if constexpr (std::is_floating_point_v<Rep>) {
+  const long double ns = static_cast<long double>(d.count()) * ToNs::num / ToNs::den;
+  if (!(ns < kLimit)) return kMaxNs;  // also catches NaN: a NaN deadline never comes
+  if (ns <= -kLimit) return kMinNs;
+  if constexpr (!std::is_integral_v<Rep> || ToNs::num > kMaxNs / ToNs::den) {
     auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
     // Exact back in long double (even where it is only a double, as on 32-bit
     // ARM): `whole` came from a value of that type.
     return static_cast<long double>(whole) < ns ? whole + 1 : whole;
   } else {
-    return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
+    // Exact: count * num / den, rounded up, without forming count * num
+    // (which may overflow where the result does not).
+    const auto count = static_cast<std::int64_t>(d.count());
+    const std::int64_t whole = count / ToNs::den * ToNs::num;
+    const std::int64_t part = count % ToNs::den * ToNs::num;  // |part| < den * num: no overflow
+    return whole + part / ToNs::den + (part > 0 && part % ToNs::den != 0 ? 1 : 0);
   }
 }
 
-template <class Clock, class Duration>
-requires kIsWaitClock<Clock>
-constexpr Deadline to_deadline(const std::chrono::time_point<Clock, Duration>& tp) noexcept {
-  return {std::is_same_v<Clock, std::chrono::steady_clock> ? WaitClock::kSteady : WaitClock::kSystem,
-          ceil_ns_saturated(tp.time_since_epoch())};
+/// a + b, or the bound it would have passed.
+constexpr std::int64_t add_saturated(std::int64_t a, std::int64_t b) noexcept {
+  if (b > 0 && a > kMaxNs - b) return kMaxNs;
+  if (b < 0 && a < kMinNs - b) return kMinNs;
+  return a + b;
 }
 
-/// The steady-clock deadline `d` from now, saturated.
-template <class Rep, class Period>
-Deadline deadline_after(const std::chrono::duration<Rep, Period>& d) noexcept {
-  const std::int64_t now = now_ns(WaitClock::kSteady);  // >= 0: nanoseconds since boot
-  const std::int64_t wait = ceil_ns_saturated(d);
-  const std::int64_t ns =
-      wait > std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + wait;
-  return {WaitClock::kSteady, ns};
+/// The deadline `ns` nanoseconds from now on `clock`, saturated.
+inline Deadline deadline_in(WaitClock clock, std::int64_t ns) noexcept {
+  return {clock, ns == kMaxNs ? kMaxNs : add_saturated(now_ns(clock), ns)};
+}
+
+/// The steady-clock deadline `d` from now.
+template <duration_like D>
+Deadline deadline_after(const D& d) noexcept {
+  return deadline_in(WaitClock::kSteady, ceil_ns_saturated(d));
 }
 
 /// Runs `wait_with_deadline(Deadline) -> bool` (true: the awaited condition
-/// holds; false: the deadline passed) against a time point on any clock.
-/// Steady and system time points go straight through; for any other clock the
-/// remaining time is re-measured on that clock after each steady-clock wait,
-/// so the result never comes before `tp` by `Clock`'s own reckoning.
-template <class Clock, class Duration, class WaitWithDeadline>
-bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&& wait_with_deadline) {
-  if constexpr (kIsWaitClock<Clock>) {
-    return wait_with_deadline(to_deadline(tp));
-  } else {
-    for (;;) {
-      const auto now = Clock::now();
-      if (now >= tp) return wait_with_deadline(Deadline{WaitClock::kSteady, 0});  // checks once, never sleeps
-      if (wait_with_deadline(deadline_after(tp - now))) return true;
-    }
+/// holds; false: the deadline passed) until `tp` on its own clock. The time
+/// left by that clock's reckoning becomes a deadline on the monotonic clock
+/// for a steady clock, on the real-time clock for any other (the standard's
+/// wall clocks all move with system_clock, and a real-time deadline follows a
+/// clock that is set forward). After each wait that times out, the time left
+/// is measured again on the caller's clock, so the result never comes before
+/// `tp` by that clock's reckoning, whatever the two clocks did meanwhile.
+template <time_point_like TP, class WaitWithDeadline>
+bool until(const TP& tp, WaitWithDeadline&& wait_with_deadline) {
+  using Clock = typename TP::clock;
+  constexpr WaitClock kOn = Clock::is_steady ? WaitClock::kSteady : WaitClock::kSystem;
+  const std::int64_t target = ceil_ns_saturated(tp.time_since_epoch());
+  for (;;) {
+    // In nanoseconds since the clock's epoch, never as a chrono subtraction:
+    // `time_point<Clock, hours>::max() - Clock::now()` overflows.
+    const std::int64_t now = ceil_ns_saturated(Clock::now().time_since_epoch());
+    if (now >= target) return wait_with_deadline(Deadline{kOn, 0});  // checks once, never sleeps
+    const std::int64_t left = target == kMaxNs ? kMaxNs : add_saturated(target, now == kMinNs ? kMaxNs : -now);
+    if (wait_with_deadline(deadline_in(kOn, left))) return true;
   }
 }
 
@@ -660,6 +737,8 @@ ONCE_NAMESPACE_END
 // Validity, result type and noexcept are those of std::invoke, taken from
 // <type_traits> (std::is_invocable, std::invoke_result, which the standard
 // library computes without <functional>).
+
+#include <version>  // the standard library's identity and release, nothing else
 
 // std::reference_wrapper, from where the standard library defines it (as in
 // chrono.hpp: internal headers on the releases checked, else <functional>).
@@ -1221,8 +1300,6 @@ ONCE_NAMESPACE_END
 //   * Token::callback_type<F>, the spelling of C++26's std::stop_token and of
 //     a user's own token types.
 
-#include <concepts>
-
 // The declarations a std::stop_token overload needs, as the standard library
 // itself spells them (its own namespace macros), so they name the same
 // entities that <stop_token> defines, whichever header comes first.
@@ -1336,6 +1413,7 @@ struct OnceFlagAccess;
 /// - is_completed(): one acquire load. wait(), wait_for(d), wait_until(tp)
 ///   block until a call_once completes (true) or the deadline passes
 ///   (false); wait(stop_token) returns false if stop was requested first.
+///   d and tp are std::chrono types: the caller includes <chrono>.
 /// - 4 bytes; constexpr constructor (constinit works); trivially
 ///   destructible; neither copyable nor movable, like std::once_flag.
 class OnceFlag {
@@ -1354,14 +1432,14 @@ class OnceFlag {
   }
 
   /// As wait(), giving up after `timeout` (steady_clock). Returns is_completed().
-  template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  bool wait_for(const Duration& timeout) const {
     return is_completed() || state_.wait_until(detail::deadline_after(timeout));
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`. Returns is_completed().
-  template <class Clock, class Duration>
-  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  /// As wait(), giving up once `deadline` has passed on its clock. Returns is_completed().
+  template <detail::time_point_like TimePoint>
+  bool wait_until(const TimePoint& deadline) const {
     return is_completed() ||
            detail::until(deadline, [this](const detail::Deadline& d) { return state_.wait_until(d); });
   }
@@ -1976,7 +2054,8 @@ ONCE_NAMESPACE_BEGIN
 ///   from. try_emplace(args...): {the value, whether this call made it}.
 /// - take(), reset(): empty the cell again. Copy and move: as std::optional.
 /// - wait(), wait_for(d), wait_until(tp), wait(stop_token): block until
-///   another thread sets the cell (T*: nullptr on timeout or stop).
+///   another thread sets the cell (T*: nullptr on timeout or stop). d and
+///   tp are std::chrono types: the caller includes <chrono>, this header does not.
 /// - Exactly one initializer runs at a time; the others sleep until it ends,
 ///   then see the whole value (completion is a release, every read an
 ///   acquire). set and try_emplace wait for a running initializer, then
@@ -2028,22 +2107,22 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
   }
 
   /// As wait(), or nullptr once `timeout` has passed on steady_clock, never before.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+  template <detail::duration_like Duration>
+  T* wait_for(const Duration& timeout) {
     return wait_for_impl(timeout);
   }
-  template <class Rep, class Period>
-  const T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  const T* wait_for(const Duration& timeout) const {
     return wait_for_impl(timeout);
   }
 
-  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
-  template <class Clock, class Duration>
-  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+  /// As wait(), or nullptr once `deadline` has passed on its clock, never before.
+  template <detail::time_point_like TimePoint>
+  T* wait_until(const TimePoint& deadline) {
     return wait_until_impl(deadline);
   }
-  template <class Clock, class Duration>
-  const T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  const T* wait_until(const TimePoint& deadline) const {
     return wait_until_impl(deadline);
   }
 
@@ -2059,14 +2138,14 @@ class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceSt
     return detail::wait_unless_stopped(this->state_, token) ? this->value_ptr() : nullptr;
   }
 
-  template <class Rep, class Period>
-  T* wait_for_impl(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  T* wait_for_impl(const Duration& timeout) const {
     if (has_value()) return this->value_ptr();
     return this->state_.wait_until(detail::deadline_after(timeout)) ? this->value_ptr() : nullptr;
   }
 
-  template <class Clock, class Duration>
-  T* wait_until_impl(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  T* wait_until_impl(const TimePoint& deadline) const {
     if (has_value()) return this->value_ptr();
     const bool complete =
         detail::until(deadline, [this](const detail::Deadline& d) { return this->state_.wait_until(d); });
@@ -2138,8 +2217,33 @@ ONCE_NAMESPACE_END
 // ---- once/once_shared.hpp ----------------------------------------------------
 // OnceShared<T>: a std::shared_ptr<T> slot set once, read without touching the reference count.
 
-#include <memory>
+// ---- once/detail/shared_ptr.hpp ----------------------------------------------
+// std::shared_ptr and std::make_shared, without the rest of <memory>.
+//
+// OnceShared's API is std::shared_ptr; the rest of C++20's <memory> (the
+// ranges algorithms on uninitialized memory, atomic<shared_ptr>, with
+// libstdc++ <ostream> for unique_ptr's stream operator) is most of what
+// once_shared.hpp would cost (docs/design.md, "Compile time"). The standard
+// libraries keep shared_ptr in an internal header, self-contained; on the
+// releases checked here this header includes that instead:
+//
+//   libstdc++ 12         <bits/shared_ptr.h>
+//   libc++ 14 and 16     <__memory/shared_ptr.h>
+//
+// Everywhere else it is the full <memory>: slower to compile, never
+// different.
 
+#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE == 12 && __has_include(<bits/shared_ptr.h>)
+#include <bits/shared_ptr.h>
+#define ONCE_LIGHT_MEMORY 1
+#elif defined(_LIBCPP_VERSION) && __has_include(<__memory/shared_ptr.h>) && \
+    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
+#include <__memory/shared_ptr.h>
+#define ONCE_LIGHT_MEMORY 1
+#else
+#include <memory>
+#define ONCE_LIGHT_MEMORY 0
+#endif
 // ---- once/detail/shared_slot.hpp ---------------------------------------------
 // SharedSlot<T>: the publication protocol behind OnceShared.
 //
@@ -2481,16 +2585,16 @@ class OnceShared {
     return *slot_.completed_pointer();
   }
 
-  /// As wait(), giving up after `timeout` (steady_clock): nullptr then.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  /// As wait(), giving up after `timeout` (a std::chrono duration; steady clock): nullptr then.
+  template <detail::duration_like Duration>
+  T* wait_for(const Duration& timeout) const {
     if (slot_.is_complete()) return slot_.completed_pointer();
     return slot_.state().wait_until(detail::deadline_after(timeout)) ? slot_.completed_pointer() : nullptr;
   }
 
-  /// As wait(), giving up once `deadline` has passed on `Clock`: nullptr then.
-  template <class Clock, class Duration>
-  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  /// As wait(), giving up once `deadline` has passed on its clock: nullptr then.
+  template <detail::time_point_like TimePoint>
+  T* wait_until(const TimePoint& deadline) const {
     if (slot_.is_complete()) return slot_.completed_pointer();
     const bool complete =
         detail::until(deadline, [this](const detail::Deadline& d) { return slot_.state().wait_until(d); });
@@ -3798,26 +3902,26 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // ch
     return has_value() || detail::wait_until_set(this->list_, token) ? value_ptr() : nullptr;
   }
 
-  /// As wait(), or nullptr after `timeout` (steady_clock), never before.
-  template <class Rep, class Period>
-  T* wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+  /// As wait(), or nullptr after `timeout` (a std::chrono duration; steady clock), never before.
+  template <detail::duration_like Duration>
+  T* wait_for(const Duration& timeout) {
     return has_value() || detail::wait_until_set(this->list_, detail::deadline_after(timeout)) ? value_ptr() : nullptr;
   }
-  template <class Rep, class Period>
-  const T* wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  const T* wait_for(const Duration& timeout) const {
     return const_cast<SetOnce*>(this)->wait_for(timeout);
   }
 
-  /// As wait(), or nullptr once `deadline` has passed on `Clock`, never before.
-  template <class Clock, class Duration>
-  T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) {
+  /// As wait(), or nullptr once `deadline` has passed on its clock, never before.
+  template <detail::time_point_like TimePoint>
+  T* wait_until(const TimePoint& deadline) {
     if (has_value()) return value_ptr();
     const bool set =
         detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(this->list_, d); });
     return set ? value_ptr() : nullptr;
   }
-  template <class Clock, class Duration>
-  const T* wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  const T* wait_until(const TimePoint& deadline) const {
     return const_cast<SetOnce*>(this)->wait_until(deadline);
   }
 
@@ -3924,13 +4028,13 @@ class SetOnce<void> {
     return has_value() || detail::wait_until_set(list_, token);
   }
 
-  template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) const {
+  template <detail::duration_like Duration>
+  bool wait_for(const Duration& timeout) const {
     return has_value() || detail::wait_until_set(list_, detail::deadline_after(timeout));
   }
 
-  template <class Clock, class Duration>
-  bool wait_until(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  template <detail::time_point_like TimePoint>
+  bool wait_until(const TimePoint& deadline) const {
     return has_value() ||
            detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(list_, d); });
   }

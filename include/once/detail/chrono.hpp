@@ -1,20 +1,21 @@
-// The part of <chrono> that timed waits need: durations, time points, ceil, the steady and system clocks.
+// The clocks, for the wait backends that read them through <chrono>: the portable and spin ones.
 // SPDX-License-Identifier: MIT
 //
-// Without the calendars, time zones and formatting of the full <chrono>
-// (why: docs/design.md, "Compile time"). The standard libraries keep the
-// clock core in internal headers; on the releases listed here this header
-// includes those instead:
+// The futex backend reads the clocks with clock_gettime, and the public
+// headers take the caller's chrono types as templates (deadline.hpp), so on
+// Linux no public header includes any of <chrono>. Elsewhere this header
+// brings the clock core without the calendars, time zones and formatting of
+// the full <chrono> (why: docs/design.md, "Compile time"). The standard
+// libraries keep that core in internal headers; on the releases listed here
+// this header includes those instead:
 //
 //   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
-//                        <thread> and <mutex>; holds the chrono literals too)
-//   libc++ 14 and 16     <__chrono/duration.h> (with the literals),
-//                        <__chrono/time_point.h>, <__chrono/steady_clock.h>,
-//                        <__chrono/system_clock.h>
+//                        <thread> and <mutex>)
+//   libc++ 14 and 16     <__chrono/duration.h>, <__chrono/time_point.h>,
+//                        <__chrono/steady_clock.h>, <__chrono/system_clock.h>
 //
 // Everywhere else it is the full <chrono>: slower to compile, never
-// different. Where the light route applies, the include_weight test fails
-// if a public header pulls in the full <chrono> after all.
+// different.
 #pragma once
 
 #include <version>  // the standard library's identity and release, nothing else

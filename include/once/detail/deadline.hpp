@@ -1,82 +1,115 @@
-// Deadline: what a timed wait sleeps until, made from std::chrono durations and time points.
+// Deadline: what a timed wait sleeps until, made from any std::chrono duration or time point.
 // SPDX-License-Identifier: MIT
 //
-// From std::chrono durations and time points to the Deadline that wait.hpp
-// sleeps until: rounded up (a timeout never comes early) and saturated (a
-// huge timeout never overflows into the past).
+// The timed waits are templates on the caller's duration and time point
+// types, recognised by their members, so that no public header includes
+// <chrono>: a caller who names a duration has included it already (why:
+// docs/design.md, "Compile time"). Conversions are rounded up (a timeout
+// never comes early) and saturated (a huge timeout never overflows into the
+// past).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <ratio>
 #include <type_traits>
 
-#include "chrono.hpp"
 #include "config.hpp"
 #include "wait.hpp"
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-template <class Clock>
-inline constexpr bool kIsWaitClock =
-    std::is_same_v<Clock, std::chrono::steady_clock> || std::is_same_v<Clock, std::chrono::system_clock>;
+/// A std::chrono::duration<Rep, Period>, or anything shaped like one: a
+/// count of ticks of `period` (a std::ratio) seconds.
+template <class D>
+concept duration_like = requires(const D& d) {
+  typename D::rep;
+  { D::period::num } -> std::convertible_to<std::intmax_t>;
+  { D::period::den } -> std::convertible_to<std::intmax_t>;
+  static_cast<long double>(d.count());
+};
+
+/// A std::chrono::time_point<Clock, Duration>, or anything shaped like one:
+/// its clock says whether it is steady and what time it is.
+template <class TP>
+concept time_point_like = requires(const TP& tp) {
+  typename TP::clock;
+  { tp.time_since_epoch() } -> duration_like;
+  { TP::clock::now().time_since_epoch() } -> duration_like;
+  { TP::clock::is_steady } -> std::convertible_to<bool>;
+};
+
+inline constexpr std::int64_t kMaxNs = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t kMinNs = std::numeric_limits<std::int64_t>::min();
 
 /// `d` in whole nanoseconds, rounded up (a deadline must never come early) and
 /// saturated instead of overflowing: `hours::max()` or `duration<double>(1e300)`
 /// become `INT64_MAX` nanoseconds, some 292 years, which is "never" here.
-template <class Rep, class Period>
-constexpr std::int64_t ceil_ns_saturated(const std::chrono::duration<Rep, Period>& d) noexcept {
-  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+template <duration_like D>
+constexpr std::int64_t ceil_ns_saturated(const D& d) noexcept {
+  using Rep = typename D::rep;
+  using ToNs = std::ratio_divide<typename D::period, std::nano>;  // ns per tick, reduced
   // The range test is done in long double, which holds every in-range value
   // closely enough; the margin keeps rounding from crossing the boundary.
   constexpr long double kLimit = 9.2e18L;
-  const long double ns = std::chrono::duration<long double, std::nano>(d).count();
-  if (!(ns < kLimit)) return kMax;  // also catches NaN: a NaN deadline never comes
-  if (ns <= -kLimit) return kMin;
-  if constexpr (std::is_floating_point_v<Rep>) {
+  const long double ns = static_cast<long double>(d.count()) * ToNs::num / ToNs::den;
+  if (!(ns < kLimit)) return kMaxNs;  // also catches NaN: a NaN deadline never comes
+  if (ns <= -kLimit) return kMinNs;
+  if constexpr (!std::is_integral_v<Rep> || ToNs::num > kMaxNs / ToNs::den) {
     auto whole = static_cast<std::int64_t>(ns);  // truncates toward zero
     // Exact back in long double (even where it is only a double, as on 32-bit
     // ARM): `whole` came from a value of that type.
     return static_cast<long double>(whole) < ns ? whole + 1 : whole;
   } else {
-    return std::chrono::ceil<std::chrono::nanoseconds>(d).count();
+    // Exact: count * num / den, rounded up, without forming count * num
+    // (which may overflow where the result does not).
+    const auto count = static_cast<std::int64_t>(d.count());
+    const std::int64_t whole = count / ToNs::den * ToNs::num;
+    const std::int64_t part = count % ToNs::den * ToNs::num;  // |part| < den * num: no overflow
+    return whole + part / ToNs::den + (part > 0 && part % ToNs::den != 0 ? 1 : 0);
   }
 }
 
-template <class Clock, class Duration>
-requires kIsWaitClock<Clock>
-constexpr Deadline to_deadline(const std::chrono::time_point<Clock, Duration>& tp) noexcept {
-  return {std::is_same_v<Clock, std::chrono::steady_clock> ? WaitClock::kSteady : WaitClock::kSystem,
-          ceil_ns_saturated(tp.time_since_epoch())};
+/// a + b, or the bound it would have passed.
+constexpr std::int64_t add_saturated(std::int64_t a, std::int64_t b) noexcept {
+  if (b > 0 && a > kMaxNs - b) return kMaxNs;
+  if (b < 0 && a < kMinNs - b) return kMinNs;
+  return a + b;
 }
 
-/// The steady-clock deadline `d` from now, saturated.
-template <class Rep, class Period>
-Deadline deadline_after(const std::chrono::duration<Rep, Period>& d) noexcept {
-  const std::int64_t now = now_ns(WaitClock::kSteady);  // >= 0: nanoseconds since boot
-  const std::int64_t wait = ceil_ns_saturated(d);
-  const std::int64_t ns =
-      wait > std::numeric_limits<std::int64_t>::max() - now ? std::numeric_limits<std::int64_t>::max() : now + wait;
-  return {WaitClock::kSteady, ns};
+/// The deadline `ns` nanoseconds from now on `clock`, saturated.
+inline Deadline deadline_in(WaitClock clock, std::int64_t ns) noexcept {
+  return {clock, ns == kMaxNs ? kMaxNs : add_saturated(now_ns(clock), ns)};
+}
+
+/// The steady-clock deadline `d` from now.
+template <duration_like D>
+Deadline deadline_after(const D& d) noexcept {
+  return deadline_in(WaitClock::kSteady, ceil_ns_saturated(d));
 }
 
 /// Runs `wait_with_deadline(Deadline) -> bool` (true: the awaited condition
-/// holds; false: the deadline passed) against a time point on any clock.
-/// Steady and system time points go straight through; for any other clock the
-/// remaining time is re-measured on that clock after each steady-clock wait,
-/// so the result never comes before `tp` by `Clock`'s own reckoning.
-template <class Clock, class Duration, class WaitWithDeadline>
-bool until(const std::chrono::time_point<Clock, Duration>& tp, WaitWithDeadline&& wait_with_deadline) {
-  if constexpr (kIsWaitClock<Clock>) {
-    return wait_with_deadline(to_deadline(tp));
-  } else {
-    for (;;) {
-      const auto now = Clock::now();
-      if (now >= tp) return wait_with_deadline(Deadline{WaitClock::kSteady, 0});  // checks once, never sleeps
-      if (wait_with_deadline(deadline_after(tp - now))) return true;
-    }
+/// holds; false: the deadline passed) until `tp` on its own clock. The time
+/// left by that clock's reckoning becomes a deadline on the monotonic clock
+/// for a steady clock, on the real-time clock for any other (the standard's
+/// wall clocks all move with system_clock, and a real-time deadline follows a
+/// clock that is set forward). After each wait that times out, the time left
+/// is measured again on the caller's clock, so the result never comes before
+/// `tp` by that clock's reckoning, whatever the two clocks did meanwhile.
+template <time_point_like TP, class WaitWithDeadline>
+bool until(const TP& tp, WaitWithDeadline&& wait_with_deadline) {
+  using Clock = typename TP::clock;
+  constexpr WaitClock kOn = Clock::is_steady ? WaitClock::kSteady : WaitClock::kSystem;
+  const std::int64_t target = ceil_ns_saturated(tp.time_since_epoch());
+  for (;;) {
+    // In nanoseconds since the clock's epoch, never as a chrono subtraction:
+    // `time_point<Clock, hours>::max() - Clock::now()` overflows.
+    const std::int64_t now = ceil_ns_saturated(Clock::now().time_since_epoch());
+    if (now >= target) return wait_with_deadline(Deadline{kOn, 0});  // checks once, never sleeps
+    const std::int64_t left = target == kMaxNs ? kMaxNs : add_saturated(target, now == kMinNs ? kMaxNs : -now);
+    if (wait_with_deadline(deadline_in(kOn, left))) return true;
   }
 }
 

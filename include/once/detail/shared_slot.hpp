@@ -9,13 +9,13 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
 #include <new>
 #include <utility>
 
 #include "../errors.hpp"
 #include "config.hpp"
 #include "once_state.hpp"
+#include "shared_ptr.hpp"
 #include "storage.hpp"
 
 ONCE_STORAGE_WARNINGS_BEGIN

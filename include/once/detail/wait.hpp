@@ -12,8 +12,8 @@
 //    hint and ONCE_SPIN_WAIT_HOOK(); notify_all calls ONCE_SPIN_WAKE_HOOK().
 //
 // Every function here may return spuriously: callers re-check their word.
-// The conversions from std::chrono types to a Deadline are in deadline.hpp,
-// so that the headers that never wait with a timeout do not pay for <chrono>.
+// The conversions from the caller's std::chrono types to a Deadline are in
+// deadline.hpp.
 #pragma once
 
 #include <atomic>
