@@ -43,9 +43,10 @@ ONCE_NAMESPACE_BEGIN
 ///   other calls block for good (docs/design.md, "fork()").
 /// - sizeof(OnceLock<int>) == 8; trivially destructible when T is;
 ///   `constinit` works for the default and in-place constructors.
-template <class T>
-class OnceLock : private detail::Cell<detail::checked_value_t<T>, detail::OnceState> {
-  using Base = detail::Cell<detail::checked_value_t<T>, detail::OnceState>;
+template <class Value>
+class OnceLock : private detail::Cell<detail::checked_value_t<Value>, detail::OnceState> {
+  using Base = detail::Cell<detail::checked_value_t<Value>, detail::OnceState>;
+  using T = detail::checked_value_t<Value>;  // Value, or a stand-in once a broken rule has reported itself
 
  public:
   using typename Base::value_type;

@@ -53,9 +53,9 @@ concept shared_initializer_for = std::invocable<F> && std::convertible_to<std::i
 ///   including a store() whose pointer a get() has already seen.
 /// - T is an object type, not an array, and may be incomplete where the slot
 ///   is declared. Four pointers in size (why: docs/design.md); constinit works.
-template <class T>
+template <class Pointee>
 class OnceShared {
-  static_assert(detail::PointeeRules<T>::kChecked);  // each rule reports itself
+  using T = detail::checked_pointee_t<Pointee>;  // Pointee, or a stand-in once a broken rule has reported itself
 
  public:
   using element_type = T;

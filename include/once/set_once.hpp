@@ -98,9 +98,10 @@ concept set_once_initializer = std::invocable<F&> && initializer_result<T, std::
 /// - No waiter may be pending when the cell is destroyed (debug builds assert
 ///   it for coroutines when T has a destructor); take() needs exclusive access.
 /// - No allocation; neither copyable nor movable; trivially destructible when T is.
-template <class T>
-class SetOnce : private detail::SetOnceBase<detail::checked_value_t<T>> {  // checks T first
-  using Base = detail::SetOnceBase<detail::checked_value_t<T>>;
+template <class Value>
+class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  // checks Value first
+  using Base = detail::SetOnceBase<detail::checked_value_t<Value>>;
+  using T = detail::checked_value_t<Value>;  // Value, or a stand-in once a broken rule has reported itself
   template <class Executor, class Token>
   using Awaiter = detail::ValueAwaiter<T, Executor, Token>;
   template <class Executor, class Token>

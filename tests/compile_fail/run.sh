@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs one compile-fail snippet: it must fail, and its first error must name the rule at the user's line.
+# Runs one compile-fail snippet: it must fail with one error, which names the rule at the user's line.
 # SPDX-License-Identifier: MIT
 #
 # Compiles one snippet that misuses the library and checks the diagnostic a
-# user gets: the compilation fails, and its FIRST error (with the notes that
-# locate it) names the rule (the snippet's `// expect:` line) and points at the
-# user's line (the one marked `// error here`).
+# user gets: the compilation fails with exactly one error, and that error (with
+# the notes that locate it) names the rule (the snippet's `// expect:` line) and
+# points at the user's line (the one marked `// error here`).
 #
 # Usage: run.sh <compiler> <include dir> <snippet.cpp> [compiler flags...]
 set -uo pipefail
@@ -50,8 +50,12 @@ if ! grep -qE -- "(^|/)$name:$line:" <<<"$first_error"; then
   echo "FAIL: $name: the first error does not point at the user's line $name:$line"
   ok=0
 fi
+if ((errors != 1)); then
+  echo "FAIL: $name: $errors errors; a misuse must give one"
+  ok=0
+fi
 if ((ok)); then
-  echo "PASS: $name: the first error names the rule and the line ($errors error lines in all)"
+  echo "PASS: $name: one error, naming the rule and the line"
   exit 0
 fi
 echo "---- first error ----"

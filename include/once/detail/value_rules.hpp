@@ -19,20 +19,17 @@ namespace detail {
 /// instantiates and the rule's message stays the only error.
 struct RejectedValue {};
 
-/// The rules for T in OnceCell, OnceLock, LazyCell, LazyLock and SetOnce.
-/// Instantiated from the public type's base clause, before anything else of
-/// the type is: `type` is T if T is allowed, RejectedValue if not. Exactly one
-/// static_assert fails for a T that breaks a rule.
+/// The rules for T in OnceCell, OnceLock, LazyCell, LazyLock and SetOnce, one
+/// static_assert each. A function, not a class: Clang treats a class whose
+/// static_assert failed as invalid, and every later use of it as one more error.
 template <class T>
-struct ValueRules {
-  static constexpr bool kReference = std::is_reference_v<T>;
-  static constexpr bool kVoid = std::is_void_v<T>;
-  static constexpr bool kArray = std::is_array_v<T>;
-  static constexpr bool kFunction = std::is_function_v<T>;
-  static constexpr bool kTag =
+consteval bool check_value_rules() {
+  constexpr bool kReference = std::is_reference_v<T>;
+  constexpr bool kVoid = std::is_void_v<T>;
+  constexpr bool kArray = std::is_array_v<T>;
+  constexpr bool kFunction = std::is_function_v<T>;
+  constexpr bool kTag =
       std::is_same_v<std::remove_cv_t<T>, std::in_place_t> || std::is_same_v<std::remove_cv_t<T>, std::nullopt_t>;
-  static constexpr bool kNamedRule = kReference || kVoid || kArray || kFunction || kTag;
-
   static_assert(!kReference,
                 "once: T cannot be a reference: a once type holds an object; "
                 "hold a pointer (OnceLock<U*>) or a std::reference_wrapper<U> instead");
@@ -42,18 +39,28 @@ struct ValueRules {
   static_assert(!kArray, "once: T cannot be a C array: hold a std::array<U, N> instead");
   static_assert(!kFunction, "once: T cannot be a function type: hold a function pointer (U(*)()) instead");
   static_assert(!kTag, "once: T cannot be std::in_place_t or std::nullopt_t: they are the types' own tags");
-  static_assert(kNamedRule || std::is_destructible_v<T>, "once: T must be destructible (and complete)");
+  if constexpr (!kReference && !kVoid && !kArray && !kFunction && !kTag) {
+    static_assert(std::is_destructible_v<T>, "once: T must be destructible (and complete)");
+    return std::is_destructible_v<T>;
+  } else {
+    return false;
+  }
+}
 
-  using type = std::conditional_t<kNamedRule || !std::is_destructible_v<T>, RejectedValue, T>;
-  /// For a type with no base to check T in: `static_assert(ValueRules<T>::kChecked);`
-  /// instantiates the rules (the failing one reports) and adds no error of its own.
-  static constexpr bool kChecked = true;
+/// T, once it has passed the rules (the default argument runs them, from the
+/// public type's base clause, before anything else of the type); RejectedValue
+/// if it broke one.
+template <class T, bool kAllowed = check_value_rules<T>()>
+struct CheckedValue {
+  using type = std::conditional_t<kAllowed, T, RejectedValue>;
 };
+template <class T>
+using checked_value_t = typename CheckedValue<T>::type;
 
 /// The rules for T in OnceShared<T>, which holds a std::shared_ptr<T>: T may
 /// be incomplete where the slot is declared, so nothing here needs it complete.
 template <class T>
-struct PointeeRules {
+consteval bool check_pointee_rules() {
   static_assert(!std::is_reference_v<T>,
                 "once: OnceShared<T> cannot take a reference type: OnceShared<U> already hands out U* and U&");
   static_assert(!std::is_void_v<T>,
@@ -61,12 +68,16 @@ struct PointeeRules {
                 "that runs once, once::OnceFlag with once::call_once (<once/call_once.hpp>)");
   static_assert(!std::is_array_v<T>, "once: OnceShared<T> cannot hold a C array: hold a std::array<U, N> instead");
   static_assert(!std::is_function_v<T>, "once: OnceShared<T> cannot hold a function type");
-  static constexpr bool kChecked = true;
-};
+  return !std::is_reference_v<T> && !std::is_void_v<T> && !std::is_array_v<T> && !std::is_function_v<T>;
+}
 
-/// T, once it has passed ValueRules; RejectedValue otherwise.
+/// T, once it has passed those rules; RejectedValue if it broke one.
+template <class T, bool kAllowed = check_pointee_rules<T>()>
+struct CheckedPointee {
+  using type = std::conditional_t<kAllowed, T, RejectedValue>;
+};
 template <class T>
-using checked_value_t = typename ValueRules<T>::type;
+using checked_pointee_t = typename CheckedPointee<T>::type;
 
 }  // namespace detail
 ONCE_NAMESPACE_END
