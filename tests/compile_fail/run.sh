@@ -34,12 +34,12 @@ fi
 # error or warning line, or the context lines either compiler puts before it.
 first_error=$(awk '
   done { next }
-  !seen { print; if (/error:/) seen = 1; next }
-  /(error|warning):/ || /^In file included from/ || /: In (instantiation|function|member|constructor|static)/ ||
+  !seen { print; if (/: (fatal )?error:/) seen = 1; next }
+  /: ((fatal )?error|warning):/ || /^In file included from/ || /: In (instantiation|function|member|constructor|static)/ ||
     /: +required (from|by)/ { done = 1; next }
   { print }
 ' <<<"$output")
-errors=$(grep -c 'error:' <<<"$output")
+errors=$(grep -cE ': (fatal )?error:' <<<"$output")  # not the include chain's "system_error:41"
 
 ok=1
 if ! grep -qF -- "$expect" <<<"$first_error"; then
