@@ -178,6 +178,8 @@ class BasicWaiterList {
   using Node = BasicWaiterNode<Atom>;
   using Word = Atom<std::uintptr_t>;
   using Wait = WaitOps<Atom>;
+  template <class U>
+  using Atomic = Atom<U>;  // for the nodes' owners' own atomics
 
   static constexpr std::uintptr_t kLocked = 1;
   static constexpr std::uintptr_t kClaimed = 2;
