@@ -2547,13 +2547,11 @@ ONCE_STORAGE_WARNINGS_END
 // for the value and waiters for the claim).
 //
 // Driving it (a model checker, a test): make nodes, give each a `wake`
-// function, and call enqueue / dequeue / try_claim / release_claim /
-// publish from the logical threads. publish() and release_claim() call
-// `wake` on the nodes they take off the list, after their last access to
-// the list; `wake` returns true when the node's thread sleeps on the list
-// word itself (thread_parker.hpp), which publish() then wakes once. All
-// sleeping and waking goes through WaitOps<Atom> (wait.hpp); the words are
-// Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
+// function (or, a coroutine to be resumed as it is, its handle), and call enqueue / dequeue / try_claim / release_claim
+// / publish from the logical threads. publish() and release_claim() call `wake` on the nodes they take off the list,
+// after their last access to the list; `wake` returns true when the node's thread sleeps on the list word itself
+// (thread_parker.hpp), which publish() then wakes once. All sleeping and waking goes through WaitOps<Atom> (wait.hpp);
+// the words are Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
@@ -2605,7 +2603,11 @@ struct alignas(8) BasicWaiterNode {
 
   BasicWaiterNode* next = nullptr;
   BasicWaiterNode* prev = nullptr;
+  /// Null for a coroutine that wants nothing but resuming, on the spot, by
+  /// whoever takes its node (a value waiter resumed inline, without a stop
+  /// token): publish() resumes `coroutine` itself, without the call through `wake`.
   WakeFn wake = nullptr;
+  std::coroutine_handle<> coroutine;  // a coroutine's node: the waiting coroutine
   Atom<std::int32_t> place{static_cast<std::int32_t>(NodePlace::kNowhere)};
   bool wants_claim = false;  // a claim waiter: may be handed the claim
   bool is_thread = false;    // a thread's node (for the destructor's check)
@@ -2813,7 +2815,7 @@ class BasicWaiterList {
     }
     unlink(head, heir);
     heir->move_to(NodePlace::kNowhere);
-    unlock(head, word);  // kClaimed stays: it is the heir's now
+    unlock(head, word);  // kClaimed stays: it is the heir's now (a claim waiter always has a `wake`)
     // That store was the last access to the cell: the heir may set the value
     // and another waiter destroy the cell before `wake` returns.
     static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));
@@ -2845,7 +2847,11 @@ class BasicWaiterList {
       __builtin_prefetch(batch.head);
 #endif
       node->move_to(NodePlace::kNowhere);
-      threads_on_word |= node->wake(node, WakeReason::kSet);
+      if (node->wake == nullptr) {
+        node->coroutine.resume();
+      } else {
+        threads_on_word |= node->wake(node, WakeReason::kSet);
+      }
     }
     innermost_batch<Atom> = batch.outer;
     if (threads_on_word) Wait::notify_all(word_address);
@@ -3040,6 +3046,11 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   using List = std::remove_reference_t<decltype(std::declval<Cell&>().list())>;
   using Node = typename List::Node;
   static constexpr bool kStoppable = !std::is_same_v<Token, NoStopToken>;
+  // Nothing to record and nothing to run before the coroutine goes on: the
+  // node has no `wake`, and publish() resumes the coroutine directly. Such an
+  // awaiter's outcome stays kPending (it yields the value, whoever woke it).
+  static constexpr bool kResumedDirectly =
+      std::is_same_v<Executor, ResumeInline> && !kStoppable && Mode == AwaitMode::kValue;
 
   struct OnStop {
     AwaiterNode* self;
@@ -3060,7 +3071,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   AwaiterNode(Cell& cell, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
       : cell_(&cell), executor_(std::move(executor)), token_(std::move(token)) {
     this->wants_claim = Mode == AwaitMode::kClaim;
-    this->wake = &wake_coroutine;
+    if constexpr (!kResumedDirectly) this->wake = &wake_coroutine;
   }
   AwaiterNode(const AwaiterNode&) = delete;
   AwaiterNode& operator=(const AwaiterNode&) = delete;
@@ -3095,7 +3106,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   }
 
   bool await_suspend(std::coroutine_handle<> handle) noexcept {
-    handle_ = handle;
+    this->coroutine = handle;
     switch (list().enqueue(this)) {
       case ClaimResult::kSet:
         outcome_ = AwaitOutcome::kSet;
@@ -3168,7 +3179,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
     if constexpr (kStoppable) {
       if (!arrive()) return;  // await_suspend is still running: it goes on
     }
-    resume_through(executor_, handle_);
+    resume_through(executor_, this->coroutine);
   }
 
   /// A stoppable awaiter's own state: the stop callback, registered once the
@@ -3186,7 +3197,6 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   AwaitOutcome outcome_ = AwaitOutcome::kPending;
   bool grant_pending_ = false;
   Cell* cell_;
-  std::coroutine_handle<> handle_;
   [[no_unique_address]] Executor executor_;
   [[no_unique_address]] Token token_;
   [[no_unique_address]] std::conditional_t<kStoppable, StopState, Empty> stop_;

@@ -125,6 +125,11 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   using List = std::remove_reference_t<decltype(std::declval<Cell&>().list())>;
   using Node = typename List::Node;
   static constexpr bool kStoppable = !std::is_same_v<Token, NoStopToken>;
+  // Nothing to record and nothing to run before the coroutine goes on: the
+  // node has no `wake`, and publish() resumes the coroutine directly. Such an
+  // awaiter's outcome stays kPending (it yields the value, whoever woke it).
+  static constexpr bool kResumedDirectly =
+      std::is_same_v<Executor, ResumeInline> && !kStoppable && Mode == AwaitMode::kValue;
 
   struct OnStop {
     AwaiterNode* self;
@@ -145,7 +150,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   AwaiterNode(Cell& cell, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
       : cell_(&cell), executor_(std::move(executor)), token_(std::move(token)) {
     this->wants_claim = Mode == AwaitMode::kClaim;
-    this->wake = &wake_coroutine;
+    if constexpr (!kResumedDirectly) this->wake = &wake_coroutine;
   }
   AwaiterNode(const AwaiterNode&) = delete;
   AwaiterNode& operator=(const AwaiterNode&) = delete;
@@ -180,7 +185,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   }
 
   bool await_suspend(std::coroutine_handle<> handle) noexcept {
-    handle_ = handle;
+    this->coroutine = handle;
     switch (list().enqueue(this)) {
       case ClaimResult::kSet:
         outcome_ = AwaitOutcome::kSet;
@@ -253,7 +258,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
     if constexpr (kStoppable) {
       if (!arrive()) return;  // await_suspend is still running: it goes on
     }
-    resume_through(executor_, handle_);
+    resume_through(executor_, this->coroutine);
   }
 
   /// A stoppable awaiter's own state: the stop callback, registered once the
@@ -271,7 +276,6 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   AwaitOutcome outcome_ = AwaitOutcome::kPending;
   bool grant_pending_ = false;
   Cell* cell_;
-  std::coroutine_handle<> handle_;
   [[no_unique_address]] Executor executor_;
   [[no_unique_address]] Token token_;
   [[no_unique_address]] std::conditional_t<kStoppable, StopState, Empty> stop_;
