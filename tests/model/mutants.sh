@@ -84,6 +84,9 @@ mutant thread_stop_no_unlink detail/thread_parker.hpp set_once \
 mutant awaiter_cancel_no_unlink detail/set_once_awaiters.hpp set_once \
   "an awaiter's stop callback resumes it without taking its node off the list" \
   '/void cancel() noexcept/,/^  }/s/if (!list().dequeue(this)) return;/if (this->where() != NodePlace::kQueued) return;/'
+mutant direct_resume_reads_node detail/waiter_list.hpp set_once \
+  "set() reads a node it resumed directly after resuming it (the coroutine may have destroyed it)" \
+  's/        node->coroutine.resume();/        node->coroutine.resume(); static_cast<void>(node->where());/'
 mutant batch_no_unlink detail/waiter_list.hpp set_once \
   "a waiter destroyed inside its set()'s batch is not taken out of the batch" \
   '/void unlink_from_batch(/,/^}/s/if (in != node) continue;/if (in != nullptr) continue;/'
