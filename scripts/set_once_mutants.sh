@@ -43,7 +43,7 @@ EOF
 }
 
 mutant "an awaiter's destructor does not unlink its node" \
-  include/once/detail/set_once_awaiters.hpp "    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);" "" \
+  include/once/detail/set_once_awaiters.hpp "    if (this->where() == NodePlace::kQueued && !list().dequeue(this)) unlink_from_batch(static_cast<Node*>(this));" "" \
   set_once_cancel_test "[destroy]"
 mutant "a dropped claim does not wake the next claim waiter" \
   include/once/detail/waiter_list.hpp "    while (heir != nullptr && !heir->wants_claim) heir = heir->next;" \
@@ -70,7 +70,7 @@ mutant "a stop callback that does not wake a stopped thread" \
   include/once/detail/thread_parker.hpp "      if (list->dequeue(parker)) parker->wake_cancelled();" \
   "      static_cast<void>(list); static_cast<void>(parker);" set_once_wait_test
 mutant "the stop callback of a coroutine does not unlink it" \
-  include/once/detail/set_once_awaiters.hpp "    if (!list_->dequeue(this)) return;" "    return;" \
+  include/once/detail/set_once_awaiters.hpp "    if (!list().dequeue(this)) return;" "    return;" \
   set_once_cancel_test
 
 restore

@@ -89,6 +89,14 @@ constinit once::SetOnce<void> global_event;
 TEST_CASE("constinit, sizes, not copyable or movable", "[set_once][contract]") {
   STATIC_REQUIRE(sizeof(once::SetOnce<void>) == sizeof(void*));
   STATIC_REQUIRE(sizeof(once::SetOnce<int>) == 2 * sizeof(void*));
+  // What a waiting coroutine's frame carries: the node (two links, the wake
+  // function and the coroutine's handle, then 8 bytes of place and flags) and
+  // one pointer to the cell, through which the value is reached.
+  using IntAwaiter = decltype(std::declval<once::SetOnce<int>&>().operator co_await());
+  using EventAwaiter = decltype(std::declval<const once::SetOnce<void>&>().operator co_await());
+  STATIC_REQUIRE(sizeof(IntAwaiter) == 5 * sizeof(void*) + 8);
+  STATIC_REQUIRE(sizeof(EventAwaiter) == 5 * sizeof(void*) + 8);
+  STATIC_REQUIRE(sizeof(once::SetOnce<int>::Claim) == 2 * sizeof(void*));
   STATIC_REQUIRE(!std::is_copy_constructible_v<once::SetOnce<int>>);
   STATIC_REQUIRE(!std::is_move_constructible_v<once::SetOnce<int>>);
   STATIC_REQUIRE(!std::is_copy_assignable_v<once::SetOnce<void>>);

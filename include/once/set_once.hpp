@@ -28,21 +28,15 @@ namespace detail {
 /// `constinit` global one with a thread still blocked on it at exit is
 /// simply left alone (no destructor runs, nothing asserts).
 template <class T, bool = std::is_trivially_destructible_v<T>>
-class SetOnceBase {
+class SetOnceBase : public SetOnceCell<T> {
  protected:
-  constexpr SetOnceBase() noexcept = default;
-  template <class... Args>
-  constexpr explicit SetOnceBase(std::in_place_t, Args&&... args)
-      : list_(true), storage_(std::in_place, std::forward<Args>(args)...) {}
-
-  mutable WaiterList list_;  // mutable: waiting on a const cell queues a node
-  Storage<T> storage_;
+  using SetOnceCell<T>::SetOnceCell;
 };
 
 template <class T>
-class SetOnceBase<T, false> : public SetOnceBase<T, true> {
+class SetOnceBase<T, false> : public SetOnceCell<T> {
  protected:
-  using SetOnceBase<T, true>::SetOnceBase;
+  using SetOnceCell<T>::SetOnceCell;
   ~SetOnceBase() {
     ONCE_ASSERT(!this->list_.has_coroutine_waiters(),
                 "a SetOnce must not be destroyed while coroutines wait on it (set it, or destroy them, first)");
@@ -153,37 +147,37 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
   [[nodiscard]] ONCE_ALWAYS_INLINE const T* get() const noexcept { return has_value() ? value_ptr() : nullptr; }
 
   /// `co_await cell`: T& (const T& on a const cell), resumed inline.
-  auto operator co_await() & noexcept { return Awaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
-  auto operator co_await() const& noexcept { return ConstAwaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
+  auto operator co_await() & noexcept { return Awaiter<Inline, NoStop>(cell(), {}, {}); }
+  auto operator co_await() const& noexcept { return ConstAwaiter<Inline, NoStop>(cell(), {}, {}); }
   void operator co_await() && = delete;  // nobody else could set a temporary
   void operator co_await() const&& = delete;
 
   /// `co_await cell.async_wait(executor)`: T&, resumed through `executor`.
   template <detail::set_once_executor Executor>
   auto async_wait(Executor executor) & {
-    return Awaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
+    return Awaiter<Executor, NoStop>(cell(), std::move(executor), {});
   }
   template <detail::set_once_executor Executor>
   auto async_wait(Executor executor) const& {
-    return ConstAwaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
+    return ConstAwaiter<Executor, NoStop>(cell(), std::move(executor), {});
   }
   /// `co_await cell.async_wait(token)`: T*, nullptr if stop was requested first.
   template <detail::stop_token_like Token>
   auto async_wait(Token token) & {
-    return Awaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+    return Awaiter<Inline, Token>(cell(), {}, std::move(token));
   }
   template <detail::stop_token_like Token>
   auto async_wait(Token token) const& {
-    return ConstAwaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+    return ConstAwaiter<Inline, Token>(cell(), {}, std::move(token));
   }
   /// As async_wait(token), resumed through `executor` whichever way it ends.
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto async_wait(Executor executor, Token token) & {
-    return Awaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
+    return Awaiter<Executor, Token>(cell(), std::move(executor), std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto async_wait(Executor executor, Token token) const& {
-    return ConstAwaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
+    return ConstAwaiter<Executor, Token>(cell(), std::move(executor), std::move(token));
   }
   template <class... Args>
   void async_wait(Args&&...) && = delete;  // nobody else could set a temporary
@@ -192,18 +186,18 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
 
   /// `co_await cell.claim()`: a held Claim, or an empty one once the value is there.
   /// Also with an executor and/or a token, resumed as the async_wait alike.
-  auto claim() & { return ClaimAwaiter<Inline, NoStop>(this->list_, &this->storage_, {}, {}); }
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(cell(), {}, {}); }
   template <detail::set_once_executor Executor>
   auto claim(Executor executor) & {
-    return ClaimAwaiter<Executor, NoStop>(this->list_, &this->storage_, std::move(executor), {});
+    return ClaimAwaiter<Executor, NoStop>(cell(), std::move(executor), {});
   }
   template <detail::stop_token_like Token>
   auto claim(Token token) & {
-    return ClaimAwaiter<Inline, Token>(this->list_, &this->storage_, {}, std::move(token));
+    return ClaimAwaiter<Inline, Token>(cell(), {}, std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto claim(Executor executor, Token token) & {
-    return ClaimAwaiter<Executor, Token>(this->list_, &this->storage_, std::move(executor), std::move(token));
+    return ClaimAwaiter<Executor, Token>(cell(), std::move(executor), std::move(token));
   }
   template <class... Args>
   void claim(Args&&...) && = delete;
@@ -214,14 +208,11 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
   /// `f` throws, the exception goes to it and the claim to the next claim waiter.
   template <class F>
   requires detail::set_once_initializer<F, T>
-  auto get_or_init(F f) & {
-    return detail::GetOrInitAwaiter<T, Inline, F>(this->list_, &this->storage_, {value_ptr()}, {}, std::move(f));
-  }
+  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<T, Inline, F>(cell(), {}, std::move(f)); }
   template <detail::set_once_executor Executor, class F>
   requires detail::set_once_initializer<F, T>
   auto get_or_init(Executor executor, F f) & {
-    return detail::GetOrInitAwaiter<T, Executor, F>(this->list_, &this->storage_, {value_ptr()}, std::move(executor),
-                                                    std::move(f));
+    return detail::GetOrInitAwaiter<T, Executor, F>(cell(), std::move(executor), std::move(f));
   }
   template <class... Args>
   void get_or_init(Args&&...) && = delete;
@@ -284,7 +275,9 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
   }
 
  private:
-  T* value_ptr() const noexcept { return detail::value_address(this->storage_); }
+  T* value_ptr() const noexcept { return this->value(); }
+  detail::SetOnceCell<T>& cell() noexcept { return *this; }
+  const detail::SetOnceCell<T>& cell() const noexcept { return *this; }
 };
 
 /// A one-shot event: SetOnce without a value. As SetOnce<T>, but set() takes
@@ -292,7 +285,7 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
 /// bool (true: set); claims yield a Claim whose set() takes no argument;
 /// get_or_init(f) takes a `void f()`. No take(). Always trivially destructible.
 template <>
-class SetOnce<void> {
+class SetOnce<void> : private detail::SetOnceCell<void> {
   template <class Executor, class Token>
   using Awaiter = detail::ValueAwaiter<void, Executor, Token>;
   template <class Executor, class Token>
@@ -306,7 +299,7 @@ class SetOnce<void> {
 
   constexpr SetOnce() noexcept = default;
   /// Set from the start.
-  constexpr explicit SetOnce(std::in_place_t) noexcept : list_(true) {}
+  constexpr explicit SetOnce(std::in_place_t) noexcept : SetOnceCell(std::in_place) {}
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
 
@@ -316,36 +309,36 @@ class SetOnce<void> {
 
   [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return list_.is_set(); }
 
-  auto operator co_await() const& noexcept { return Awaiter<Inline, NoStop>(list_, {}, {}, {}); }
+  auto operator co_await() const& noexcept { return Awaiter<Inline, NoStop>(*this, {}, {}); }
   void operator co_await() const&& = delete;
 
   template <detail::set_once_executor Executor>
   auto async_wait(Executor executor) const& {
-    return Awaiter<Executor, NoStop>(list_, {}, std::move(executor), {});
+    return Awaiter<Executor, NoStop>(*this, std::move(executor), {});
   }
   template <detail::stop_token_like Token>
   auto async_wait(Token token) const& {
-    return Awaiter<Inline, Token>(list_, {}, {}, std::move(token));
+    return Awaiter<Inline, Token>(*this, {}, std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto async_wait(Executor executor, Token token) const& {
-    return Awaiter<Executor, Token>(list_, {}, std::move(executor), std::move(token));
+    return Awaiter<Executor, Token>(*this, std::move(executor), std::move(token));
   }
   template <class... Args>
   void async_wait(Args&&...) const&& = delete;
 
-  auto claim() & { return ClaimAwaiter<Inline, NoStop>(list_, nullptr, {}, {}); }
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(*this, {}, {}); }
   template <detail::set_once_executor Executor>
   auto claim(Executor executor) & {
-    return ClaimAwaiter<Executor, NoStop>(list_, nullptr, std::move(executor), {});
+    return ClaimAwaiter<Executor, NoStop>(*this, std::move(executor), {});
   }
   template <detail::stop_token_like Token>
   auto claim(Token token) & {
-    return ClaimAwaiter<Inline, Token>(list_, nullptr, {}, std::move(token));
+    return ClaimAwaiter<Inline, Token>(*this, {}, std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto claim(Executor executor, Token token) & {
-    return ClaimAwaiter<Executor, Token>(list_, nullptr, std::move(executor), std::move(token));
+    return ClaimAwaiter<Executor, Token>(*this, std::move(executor), std::move(token));
   }
   template <class... Args>
   void claim(Args&&...) && = delete;
@@ -354,11 +347,11 @@ class SetOnce<void> {
 
   template <class F>
   requires detail::set_once_initializer<F, void>
-  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<void, Inline, F>(list_, nullptr, {}, {}, std::move(f)); }
+  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<void, Inline, F>(*this, {}, std::move(f)); }
   template <detail::set_once_executor Executor, class F>
   requires detail::set_once_initializer<F, void>
   auto get_or_init(Executor executor, F f) & {
-    return detail::GetOrInitAwaiter<void, Executor, F>(list_, nullptr, {}, std::move(executor), std::move(f));
+    return detail::GetOrInitAwaiter<void, Executor, F>(*this, std::move(executor), std::move(f));
   }
   template <class... Args>
   void get_or_init(Args&&...) && = delete;
@@ -384,9 +377,6 @@ class SetOnce<void> {
     return has_value() ||
            detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(list_, d); });
   }
-
- private:
-  mutable detail::WaiterList list_;
 };
 
 // ====================== End of public interface ======================

@@ -2663,13 +2663,11 @@ ONCE_STORAGE_WARNINGS_END
 // for the value and waiters for the claim).
 //
 // Driving it (a model checker, a test): make nodes, give each a `wake`
-// function, and call enqueue / dequeue / try_claim / release_claim /
-// publish from the logical threads. publish() and release_claim() call
-// `wake` on the nodes they take off the list, after their last access to
-// the list; `wake` returns true when the node's thread sleeps on the list
-// word itself (thread_parker.hpp), which publish() then wakes once. All
-// sleeping and waking goes through WaitOps<Atom> (wait.hpp); the words are
-// Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
+// function (or, a coroutine to be resumed as it is, its handle), and call enqueue / dequeue / try_claim / release_claim
+// / publish from the logical threads. publish() and release_claim() call `wake` on the nodes they take off the list,
+// after their last access to the list; `wake` returns true when the node's thread sleeps on the list word itself
+// (thread_parker.hpp), which publish() then wakes once. All sleeping and waking goes through WaitOps<Atom> (wait.hpp);
+// the words are Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
 
 ONCE_NAMESPACE_BEGIN
 namespace detail {
@@ -2721,7 +2719,11 @@ struct alignas(8) BasicWaiterNode {
 
   BasicWaiterNode* next = nullptr;
   BasicWaiterNode* prev = nullptr;
+  /// Null for a coroutine that wants nothing but resuming, on the spot, by
+  /// whoever takes its node (a value waiter resumed inline, without a stop
+  /// token): publish() resumes `coroutine` itself, without the call through `wake`.
   WakeFn wake = nullptr;
+  std::coroutine_handle<> coroutine;  // a coroutine's node: the waiting coroutine
   Atom<std::int32_t> place{static_cast<std::int32_t>(NodePlace::kNowhere)};
   bool wants_claim = false;  // a claim waiter: may be handed the claim
   bool is_thread = false;    // a thread's node (for the destructor's check)
@@ -2827,6 +2829,8 @@ class BasicWaiterList {
   using Node = BasicWaiterNode<Atom>;
   using Word = Atom<std::uintptr_t>;
   using Wait = WaitOps<Atom>;
+  template <class U>
+  using Atomic = Atom<U>;  // for the nodes' owners' own atomics
 
   static constexpr std::uintptr_t kLocked = 1;
   static constexpr std::uintptr_t kClaimed = 2;
@@ -2927,7 +2931,7 @@ class BasicWaiterList {
     }
     unlink(head, heir);
     heir->move_to(NodePlace::kNowhere);
-    unlock(head, word);  // kClaimed stays: it is the heir's now
+    unlock(head, word);  // kClaimed stays: it is the heir's now (a claim waiter always has a `wake`)
     // That store was the last access to the cell: the heir may set the value
     // and another waiter destroy the cell before `wake` returns.
     static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));
@@ -2959,7 +2963,11 @@ class BasicWaiterList {
       __builtin_prefetch(batch.head);
 #endif
       node->move_to(NodePlace::kNowhere);
-      threads_on_word |= node->wake(node, WakeReason::kSet);
+      if (node->wake == nullptr) {
+        node->coroutine.resume();
+      } else {
+        threads_on_word |= node->wake(node, WakeReason::kSet);
+      }
     }
     innermost_batch<Atom> = batch.outer;
     if (threads_on_word) Wait::notify_all(word_address);
@@ -3078,19 +3086,38 @@ struct NoStopToken {
   static constexpr bool stop_possible() noexcept { return false; }
 };
 
-/// Where a SetOnce's value lives: T* for SetOnce<T> (const T* through a const
-/// cell), nothing for SetOnce<void>. Nothing is read before the wait ends.
+/// A SetOnce's state: its list and, but for SetOnce<void>, the storage of its
+/// value. An awaiter or a Claim keeps one pointer to it and reaches both
+/// through it: each waiting coroutine's frame carries its awaiter, so every
+/// pointer the awaiter can derive instead of store is 8 bytes less that a
+/// set() resuming many of them has to touch.
 template <class T>
-struct ValueRef {
-  T* value;
-  T& get() const noexcept { return *value; }
-  T* pointer_if(bool set) const noexcept { return set ? value : nullptr; }
+struct SetOnceCell {
+  constexpr SetOnceCell() noexcept = default;
+  template <class... Args>
+  constexpr explicit SetOnceCell(std::in_place_t, Args&&... args)
+      : list_(true), storage_(std::in_place, std::forward<Args>(args)...) {}
+
+  WaiterList& list() const noexcept { return list_; }
+  T* value() const noexcept { return value_address(storage_); }
+
+  mutable WaiterList list_;  // mutable: waiting on a const cell queues a node
+  Storage<T> storage_;
 };
 template <>
-struct ValueRef<void> {
-  void get() const noexcept {}
-  bool pointer_if(bool set) const noexcept { return set; }
+struct SetOnceCell<void> {
+  constexpr SetOnceCell() noexcept = default;
+  constexpr explicit SetOnceCell(std::in_place_t) noexcept : list_(true) {}
+
+  WaiterList& list() const noexcept { return list_; }
+
+  mutable WaiterList list_;
 };
+
+/// The cell a value waiter points at: const, since waiting changes only the
+/// (mutable) list, and T* comes from a const cell alike.
+template <class T>
+using CellFor = const SetOnceCell<std::remove_const_t<T>>;
 
 /// What an awaiter waits for: the value (co_await, async_wait) or the claim.
 enum class AwaitMode : bool { kValue, kClaim };
@@ -3121,17 +3148,25 @@ union LateCallback {
 ///    that is resuming waiters), and hands on a claim it was granted but had
 ///    not yet received (its resumption was still queued in an executor).
 ///
+/// `Cell` is what the waiter points at (SetOnceCell, possibly const): its
+/// `list()` is the BasicWaiterList the node goes into.
+///
 /// Stoppable awaiters: the party that takes the node (publish, handover or
 /// stop callback) can arrive while await_suspend is still running (the stop
 /// callback runs inside its registration when stop was requested already; a
 /// set() on another thread can come at any moment). The two meet at
 /// `stop_.arrived`: whichever arrives second goes on with the coroutine, by
 /// resuming it (the taker) or by not suspending (await_suspend returns false).
-template <class Executor, class Token, AwaitMode Mode, template <class> class Atom = std::atomic>
-class AwaiterNode : private BasicWaiterNode<Atom> {
-  using Node = BasicWaiterNode<Atom>;
-  using List = BasicWaiterList<Atom>;
+template <class Cell, class Executor, class Token, AwaitMode Mode>
+class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>().list())>::Node {
+  using List = std::remove_reference_t<decltype(std::declval<Cell&>().list())>;
+  using Node = typename List::Node;
   static constexpr bool kStoppable = !std::is_same_v<Token, NoStopToken>;
+  // Nothing to record and nothing to run before the coroutine goes on: the
+  // node has no `wake`, and publish() resumes the coroutine directly. Such an
+  // awaiter's outcome stays kPending (it yields the value, whoever woke it).
+  static constexpr bool kResumedDirectly =
+      std::is_same_v<Executor, ResumeInline> && !kStoppable && Mode == AwaitMode::kValue;
 
   struct OnStop {
     AwaiterNode* self;
@@ -3149,10 +3184,10 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   using Callback = typename CallbackFor<kStoppable>::type;
 
  public:
-  AwaiterNode(List& list, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
-      : list_(&list), executor_(std::move(executor)), token_(std::move(token)) {
+  AwaiterNode(Cell& cell, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
+      : cell_(&cell), executor_(std::move(executor)), token_(std::move(token)) {
     this->wants_claim = Mode == AwaitMode::kClaim;
-    this->wake = &wake_coroutine;
+    if constexpr (!kResumedDirectly) this->wake = &wake_coroutine;
   }
   AwaiterNode(const AwaiterNode&) = delete;
   AwaiterNode& operator=(const AwaiterNode&) = delete;
@@ -3165,15 +3200,15 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     }
     // Queued: take it back from the list, or else it sits in the batch of a
     // set() that a coroutine this thread resumed is running (see unlink_from_batch).
-    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);
-    if (grant_pending_) list_->release_claim();  // granted, but never resumed to take it
+    if (this->where() == NodePlace::kQueued && !list().dequeue(this)) unlink_from_batch(static_cast<Node*>(this));
+    if (grant_pending_) list().release_claim();  // granted, but never resumed to take it
   }
 
   bool await_ready() noexcept {
-    if (list_->is_set()) return finish(AwaitOutcome::kSet);
+    if (list().is_set()) return finish(AwaitOutcome::kSet);
     if (token_.stop_requested()) return finish(AwaitOutcome::kCancelled);  // the value wins if there
     if constexpr (Mode == AwaitMode::kClaim) {
-      switch (list_->try_claim()) {
+      switch (list().try_claim()) {
         case ClaimResult::kSet:
           return finish(AwaitOutcome::kSet);
         case ClaimResult::kClaimed:
@@ -3187,8 +3222,8 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   }
 
   bool await_suspend(std::coroutine_handle<> handle) noexcept {
-    handle_ = handle;
-    switch (list_->enqueue(this)) {
+    this->coroutine = handle;
+    switch (list().enqueue(this)) {
       case ClaimResult::kSet:
         outcome_ = AwaitOutcome::kSet;
         return false;
@@ -3216,7 +3251,8 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
 
  protected:
   AwaitOutcome outcome() const noexcept { return outcome_; }
-  List& list() const noexcept { return *list_; }
+  Cell& cell() const noexcept { return *cell_; }
+  List& list() const noexcept { return cell_->list(); }
 
   /// For await_resume of a claim: the grant is the Claim's from now on.
   bool take_grant() noexcept { return std::exchange(grant_pending_, false); }
@@ -3249,7 +3285,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
 
   /// The stop callback: takes the node back unless a set() or handover has it.
   void cancel() noexcept {
-    if (!list_->dequeue(this)) return;
+    if (!list().dequeue(this)) return;
     outcome_ = AwaitOutcome::kCancelled;
     go_on();
   }
@@ -3259,14 +3295,14 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     if constexpr (kStoppable) {
       if (!arrive()) return;  // await_suspend is still running: it goes on
     }
-    resume_through(executor_, handle_);
+    resume_through(executor_, this->coroutine);
   }
 
   /// A stoppable awaiter's own state: the stop callback, registered once the
   /// node is queued, and the meeting point of the two arrivals.
   struct StopState {
     LateCallback<Callback> on_stop;
-    Atom<bool> arrived{false};
+    typename List::template Atomic<bool> arrived{false};
     bool registered = false;
   };
 
@@ -3276,8 +3312,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   // that resumes many of them pays for most.
   AwaitOutcome outcome_ = AwaitOutcome::kPending;
   bool grant_pending_ = false;
-  List* list_;
-  std::coroutine_handle<> handle_;
+  Cell* cell_;
   [[no_unique_address]] Executor executor_;
   [[no_unique_address]] Token token_;
   [[no_unique_address]] std::conditional_t<kStoppable, StopState, Empty> stop_;
@@ -3286,24 +3321,23 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
 // ---------------------------------------------------------------------------
 /// `co_await cell`, `async_wait(executor)`: T& (or nothing, for void).
 /// With a stop token: T* (bool for void), null if stop was requested first.
+/// Nothing is read from the cell's storage before the wait ends.
 template <class T, class Executor, class Token>
-class [[nodiscard]] ValueAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kValue> {
-  using Base = AwaiterNode<Executor, Token, AwaitMode::kValue>;
+class [[nodiscard]] ValueAwaiter : public AwaiterNode<CellFor<T>, Executor, Token, AwaitMode::kValue> {
+  using Base = AwaiterNode<CellFor<T>, Executor, Token, AwaitMode::kValue>;
 
  public:
-  ValueAwaiter(BasicWaiterList<>& list, ValueRef<T> value, Executor executor, Token token)
-      : Base(list, std::move(executor), std::move(token)), value_(value) {}
+  using Base::Base;
 
   decltype(auto) await_resume() const noexcept {
-    if constexpr (std::is_same_v<Token, NoStopToken>) {
-      return value_.get();
+    if constexpr (std::is_void_v<T>) {
+      if constexpr (!std::is_same_v<Token, NoStopToken>) return this->outcome() == AwaitOutcome::kSet;
+    } else if constexpr (std::is_same_v<Token, NoStopToken>) {
+      return static_cast<T&>(*this->cell().value());
     } else {
-      return value_.pointer_if(this->outcome() == AwaitOutcome::kSet);
+      return this->outcome() == AwaitOutcome::kSet ? static_cast<T*>(this->cell().value()) : nullptr;
     }
   }
-
- private:
-  [[no_unique_address]] ValueRef<T> value_;
 };
 
 /// The right to set a SetOnce's value, held by one coroutine at a time. See
@@ -3312,15 +3346,15 @@ template <class T>
 class [[nodiscard]] SetOnceClaim {
  public:
   SetOnceClaim(SetOnceClaim&& other) noexcept
-      : list_(std::exchange(other.list_, nullptr)), storage_(other.storage_), cancelled_(other.cancelled_) {}
+      : cell_(std::exchange(other.cell_, nullptr)), cancelled_(other.cancelled_) {}
   SetOnceClaim& operator=(SetOnceClaim&&) = delete;
   ~SetOnceClaim() {
-    if (list_ != nullptr) list_->release_claim();  // hands the claim to the next claim waiter
+    if (cell_ != nullptr) cell_->list().release_claim();  // hands the claim to the next claim waiter
   }
 
   /// True: this claim holds the right to set the value. False: the value is
   /// there, or (a stop-token claim) stop was requested first.
-  explicit operator bool() const noexcept { return list_ != nullptr; }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
 
   /// False, with a stop-token claim() whose stop was requested first.
   bool cancelled() const noexcept { return cancelled_; }
@@ -3333,18 +3367,18 @@ class [[nodiscard]] SetOnceClaim {
   /// constructor throws, the claim is still held (and handed on when dropped).
   template <class... Args>
   requires std::is_constructible_v<T, Args...> T& emplace(Args&&... args) {
-    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
-    T& value = construct_value(*storage_, std::forward<Args>(args)...);
-    std::exchange(list_, nullptr)->publish();
+    ONCE_ASSERT(cell_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value(cell_->storage_, std::forward<Args>(args)...);
+    std::exchange(cell_, nullptr)->list().publish();
     return value;
   }
 
   /// Constructs the value from `make()` (in place, even if T cannot move).
   template <class Make>
   T& set_from_call(Make& make) {
-    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
-    T& value = construct_value_from_call(*storage_, make);
-    std::exchange(list_, nullptr)->publish();
+    ONCE_ASSERT(cell_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value_from_call(cell_->storage_, make);
+    std::exchange(cell_, nullptr)->list().publish();
     return value;
   }
 
@@ -3352,11 +3386,9 @@ class [[nodiscard]] SetOnceClaim {
   template <class, class, class>
   friend class ClaimAwaiter;
 
-  SetOnceClaim(BasicWaiterList<>* held, Storage<T>* storage, bool cancelled) noexcept
-      : list_(held), storage_(storage), cancelled_(cancelled) {}
+  SetOnceClaim(SetOnceCell<T>* held, bool cancelled) noexcept : cell_(held), cancelled_(cancelled) {}
 
-  BasicWaiterList<>* list_;  // null unless held
-  Storage<T>* storage_;
+  SetOnceCell<T>* cell_;  // null unless held
   bool cancelled_;
 };
 
@@ -3364,50 +3396,43 @@ template <>
 class [[nodiscard]] SetOnceClaim<void> {
  public:
   SetOnceClaim(SetOnceClaim&& other) noexcept
-      : list_(std::exchange(other.list_, nullptr)), cancelled_(other.cancelled_) {}
+      : cell_(std::exchange(other.cell_, nullptr)), cancelled_(other.cancelled_) {}
   SetOnceClaim& operator=(SetOnceClaim&&) = delete;
   ~SetOnceClaim() {
-    if (list_ != nullptr) list_->release_claim();
+    if (cell_ != nullptr) cell_->list().release_claim();
   }
 
-  explicit operator bool() const noexcept { return list_ != nullptr; }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
   bool cancelled() const noexcept { return cancelled_; }
 
   /// Sets the event and releases every waiter; the claim is spent.
   void set() noexcept {
-    ONCE_ASSERT(list_ != nullptr, "Claim::set needs a held claim (test the claim first)");
-    std::exchange(list_, nullptr)->publish();
+    ONCE_ASSERT(cell_ != nullptr, "Claim::set needs a held claim (test the claim first)");
+    std::exchange(cell_, nullptr)->list().publish();
   }
 
  private:
   template <class, class, class>
   friend class ClaimAwaiter;
 
-  SetOnceClaim(BasicWaiterList<>* held, void*, bool cancelled) noexcept : list_(held), cancelled_(cancelled) {}
+  SetOnceClaim(SetOnceCell<void>* held, bool cancelled) noexcept : cell_(held), cancelled_(cancelled) {}
 
-  BasicWaiterList<>* list_;
+  SetOnceCell<void>* cell_;  // null unless held
   bool cancelled_;
 };
 
-template <class T>
-using StorageFor = std::conditional_t<std::is_void_v<T>, void, Storage<std::conditional_t<std::is_void_v<T>, int, T>>>;
-
-/// `co_await cell.claim(...)`: a SetOnceClaim.
+/// `co_await cell.claim()`: a SetOnceClaim.
 template <class T, class Executor, class Token>
-class [[nodiscard]] ClaimAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kClaim> {
-  using Base = AwaiterNode<Executor, Token, AwaitMode::kClaim>;
+class [[nodiscard]] ClaimAwaiter : public AwaiterNode<SetOnceCell<T>, Executor, Token, AwaitMode::kClaim> {
+  using Base = AwaiterNode<SetOnceCell<T>, Executor, Token, AwaitMode::kClaim>;
 
  public:
-  ClaimAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, Executor executor, Token token)
-      : Base(list, std::move(executor), std::move(token)), storage_(storage) {}
+  using Base::Base;
 
   SetOnceClaim<T> await_resume() noexcept {
     const bool held = this->take_grant();
-    return SetOnceClaim<T>(held ? &this->list() : nullptr, storage_, this->outcome() == AwaitOutcome::kCancelled);
+    return SetOnceClaim<T>(held ? &this->cell() : nullptr, this->outcome() == AwaitOutcome::kCancelled);
   }
-
- private:
-  StorageFor<T>* storage_;
 };
 
 /// `co_await cell.get_or_init(f)`: runs `f` on the awaiting coroutine if it
@@ -3417,25 +3442,23 @@ class [[nodiscard]] GetOrInitAwaiter : public ClaimAwaiter<T, Executor, NoStopTo
   using Base = ClaimAwaiter<T, Executor, NoStopToken>;
 
  public:
-  GetOrInitAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, ValueRef<T> value, Executor executor, F f)
-      : Base(list, storage, std::move(executor), NoStopToken{}), value_(value), f_(std::move(f)) {}
+  GetOrInitAwaiter(SetOnceCell<T>& cell, Executor executor, F f)
+      : Base(cell, std::move(executor), NoStopToken{}), f_(std::move(f)) {}
 
   decltype(auto) await_resume() {
     SetOnceClaim<T> claim = Base::await_resume();
-    if (claim) {
-      // If `f` throws, `claim` hands the right on as the exception leaves.
-      if constexpr (std::is_void_v<T>) {
-        f_();
+    if constexpr (std::is_void_v<T>) {
+      if (claim) {
+        f_();  // if it throws, `claim` hands the right on as the exception leaves
         claim.set();
-      } else {
-        claim.set_from_call(f_);
       }
+    } else {
+      if (claim) claim.set_from_call(f_);  // likewise
+      return static_cast<T&>(*this->cell().value());
     }
-    return value_.get();
   }
 
  private:
-  [[no_unique_address]] ValueRef<T> value_;
   [[no_unique_address]] F f_;
 };
 
@@ -3695,21 +3718,15 @@ namespace detail {
 /// `constinit` global one with a thread still blocked on it at exit is
 /// simply left alone (no destructor runs, nothing asserts).
 template <class T, bool = std::is_trivially_destructible_v<T>>
-class SetOnceBase {
+class SetOnceBase : public SetOnceCell<T> {
  protected:
-  constexpr SetOnceBase() noexcept = default;
-  template <class... Args>
-  constexpr explicit SetOnceBase(std::in_place_t, Args&&... args)
-      : list_(true), storage_(std::in_place, std::forward<Args>(args)...) {}
-
-  mutable WaiterList list_;  // mutable: waiting on a const cell queues a node
-  Storage<T> storage_;
+  using SetOnceCell<T>::SetOnceCell;
 };
 
 template <class T>
-class SetOnceBase<T, false> : public SetOnceBase<T, true> {
+class SetOnceBase<T, false> : public SetOnceCell<T> {
  protected:
-  using SetOnceBase<T, true>::SetOnceBase;
+  using SetOnceCell<T>::SetOnceCell;
   ~SetOnceBase() {
     ONCE_ASSERT(!this->list_.has_coroutine_waiters(),
                 "a SetOnce must not be destroyed while coroutines wait on it (set it, or destroy them, first)");
@@ -3820,37 +3837,37 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
   [[nodiscard]] ONCE_ALWAYS_INLINE const T* get() const noexcept { return has_value() ? value_ptr() : nullptr; }
 
   /// `co_await cell`: T& (const T& on a const cell), resumed inline.
-  auto operator co_await() & noexcept { return Awaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
-  auto operator co_await() const& noexcept { return ConstAwaiter<Inline, NoStop>(this->list_, {value_ptr()}, {}, {}); }
+  auto operator co_await() & noexcept { return Awaiter<Inline, NoStop>(cell(), {}, {}); }
+  auto operator co_await() const& noexcept { return ConstAwaiter<Inline, NoStop>(cell(), {}, {}); }
   void operator co_await() && = delete;  // nobody else could set a temporary
   void operator co_await() const&& = delete;
 
   /// `co_await cell.async_wait(executor)`: T&, resumed through `executor`.
   template <detail::set_once_executor Executor>
   auto async_wait(Executor executor) & {
-    return Awaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
+    return Awaiter<Executor, NoStop>(cell(), std::move(executor), {});
   }
   template <detail::set_once_executor Executor>
   auto async_wait(Executor executor) const& {
-    return ConstAwaiter<Executor, NoStop>(this->list_, {value_ptr()}, std::move(executor), {});
+    return ConstAwaiter<Executor, NoStop>(cell(), std::move(executor), {});
   }
   /// `co_await cell.async_wait(token)`: T*, nullptr if stop was requested first.
   template <detail::stop_token_like Token>
   auto async_wait(Token token) & {
-    return Awaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+    return Awaiter<Inline, Token>(cell(), {}, std::move(token));
   }
   template <detail::stop_token_like Token>
   auto async_wait(Token token) const& {
-    return ConstAwaiter<Inline, Token>(this->list_, {value_ptr()}, {}, std::move(token));
+    return ConstAwaiter<Inline, Token>(cell(), {}, std::move(token));
   }
   /// As async_wait(token), resumed through `executor` whichever way it ends.
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto async_wait(Executor executor, Token token) & {
-    return Awaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
+    return Awaiter<Executor, Token>(cell(), std::move(executor), std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto async_wait(Executor executor, Token token) const& {
-    return ConstAwaiter<Executor, Token>(this->list_, {value_ptr()}, std::move(executor), std::move(token));
+    return ConstAwaiter<Executor, Token>(cell(), std::move(executor), std::move(token));
   }
   template <class... Args>
   void async_wait(Args&&...) && = delete;  // nobody else could set a temporary
@@ -3859,18 +3876,18 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
 
   /// `co_await cell.claim()`: a held Claim, or an empty one once the value is there.
   /// Also with an executor and/or a token, resumed as the async_wait alike.
-  auto claim() & { return ClaimAwaiter<Inline, NoStop>(this->list_, &this->storage_, {}, {}); }
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(cell(), {}, {}); }
   template <detail::set_once_executor Executor>
   auto claim(Executor executor) & {
-    return ClaimAwaiter<Executor, NoStop>(this->list_, &this->storage_, std::move(executor), {});
+    return ClaimAwaiter<Executor, NoStop>(cell(), std::move(executor), {});
   }
   template <detail::stop_token_like Token>
   auto claim(Token token) & {
-    return ClaimAwaiter<Inline, Token>(this->list_, &this->storage_, {}, std::move(token));
+    return ClaimAwaiter<Inline, Token>(cell(), {}, std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto claim(Executor executor, Token token) & {
-    return ClaimAwaiter<Executor, Token>(this->list_, &this->storage_, std::move(executor), std::move(token));
+    return ClaimAwaiter<Executor, Token>(cell(), std::move(executor), std::move(token));
   }
   template <class... Args>
   void claim(Args&&...) && = delete;
@@ -3881,14 +3898,11 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
   /// `f` throws, the exception goes to it and the claim to the next claim waiter.
   template <class F>
   requires detail::set_once_initializer<F, T>
-  auto get_or_init(F f) & {
-    return detail::GetOrInitAwaiter<T, Inline, F>(this->list_, &this->storage_, {value_ptr()}, {}, std::move(f));
-  }
+  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<T, Inline, F>(cell(), {}, std::move(f)); }
   template <detail::set_once_executor Executor, class F>
   requires detail::set_once_initializer<F, T>
   auto get_or_init(Executor executor, F f) & {
-    return detail::GetOrInitAwaiter<T, Executor, F>(this->list_, &this->storage_, {value_ptr()}, std::move(executor),
-                                                    std::move(f));
+    return detail::GetOrInitAwaiter<T, Executor, F>(cell(), std::move(executor), std::move(f));
   }
   template <class... Args>
   void get_or_init(Args&&...) && = delete;
@@ -3951,7 +3965,9 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
   }
 
  private:
-  T* value_ptr() const noexcept { return detail::value_address(this->storage_); }
+  T* value_ptr() const noexcept { return this->value(); }
+  detail::SetOnceCell<T>& cell() noexcept { return *this; }
+  const detail::SetOnceCell<T>& cell() const noexcept { return *this; }
 };
 
 /// A one-shot event: SetOnce without a value. As SetOnce<T>, but set() takes
@@ -3959,7 +3975,7 @@ class SetOnce : private detail::SetOnceBase<detail::checked_value_t<Value>> {  /
 /// bool (true: set); claims yield a Claim whose set() takes no argument;
 /// get_or_init(f) takes a `void f()`. No take(). Always trivially destructible.
 template <>
-class SetOnce<void> {
+class SetOnce<void> : private detail::SetOnceCell<void> {
   template <class Executor, class Token>
   using Awaiter = detail::ValueAwaiter<void, Executor, Token>;
   template <class Executor, class Token>
@@ -3973,7 +3989,7 @@ class SetOnce<void> {
 
   constexpr SetOnce() noexcept = default;
   /// Set from the start.
-  constexpr explicit SetOnce(std::in_place_t) noexcept : list_(true) {}
+  constexpr explicit SetOnce(std::in_place_t) noexcept : SetOnceCell(std::in_place) {}
   SetOnce(const SetOnce&) = delete;
   SetOnce& operator=(const SetOnce&) = delete;
 
@@ -3983,36 +3999,36 @@ class SetOnce<void> {
 
   [[nodiscard]] ONCE_ALWAYS_INLINE bool has_value() const noexcept { return list_.is_set(); }
 
-  auto operator co_await() const& noexcept { return Awaiter<Inline, NoStop>(list_, {}, {}, {}); }
+  auto operator co_await() const& noexcept { return Awaiter<Inline, NoStop>(*this, {}, {}); }
   void operator co_await() const&& = delete;
 
   template <detail::set_once_executor Executor>
   auto async_wait(Executor executor) const& {
-    return Awaiter<Executor, NoStop>(list_, {}, std::move(executor), {});
+    return Awaiter<Executor, NoStop>(*this, std::move(executor), {});
   }
   template <detail::stop_token_like Token>
   auto async_wait(Token token) const& {
-    return Awaiter<Inline, Token>(list_, {}, {}, std::move(token));
+    return Awaiter<Inline, Token>(*this, {}, std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto async_wait(Executor executor, Token token) const& {
-    return Awaiter<Executor, Token>(list_, {}, std::move(executor), std::move(token));
+    return Awaiter<Executor, Token>(*this, std::move(executor), std::move(token));
   }
   template <class... Args>
   void async_wait(Args&&...) const&& = delete;
 
-  auto claim() & { return ClaimAwaiter<Inline, NoStop>(list_, nullptr, {}, {}); }
+  auto claim() & { return ClaimAwaiter<Inline, NoStop>(*this, {}, {}); }
   template <detail::set_once_executor Executor>
   auto claim(Executor executor) & {
-    return ClaimAwaiter<Executor, NoStop>(list_, nullptr, std::move(executor), {});
+    return ClaimAwaiter<Executor, NoStop>(*this, std::move(executor), {});
   }
   template <detail::stop_token_like Token>
   auto claim(Token token) & {
-    return ClaimAwaiter<Inline, Token>(list_, nullptr, {}, std::move(token));
+    return ClaimAwaiter<Inline, Token>(*this, {}, std::move(token));
   }
   template <detail::set_once_executor Executor, detail::stop_token_like Token>
   auto claim(Executor executor, Token token) & {
-    return ClaimAwaiter<Executor, Token>(list_, nullptr, std::move(executor), std::move(token));
+    return ClaimAwaiter<Executor, Token>(*this, std::move(executor), std::move(token));
   }
   template <class... Args>
   void claim(Args&&...) && = delete;
@@ -4021,11 +4037,11 @@ class SetOnce<void> {
 
   template <class F>
   requires detail::set_once_initializer<F, void>
-  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<void, Inline, F>(list_, nullptr, {}, {}, std::move(f)); }
+  auto get_or_init(F f) & { return detail::GetOrInitAwaiter<void, Inline, F>(*this, {}, std::move(f)); }
   template <detail::set_once_executor Executor, class F>
   requires detail::set_once_initializer<F, void>
   auto get_or_init(Executor executor, F f) & {
-    return detail::GetOrInitAwaiter<void, Executor, F>(list_, nullptr, {}, std::move(executor), std::move(f));
+    return detail::GetOrInitAwaiter<void, Executor, F>(*this, std::move(executor), std::move(f));
   }
   template <class... Args>
   void get_or_init(Args&&...) && = delete;
@@ -4051,9 +4067,6 @@ class SetOnce<void> {
     return has_value() ||
            detail::until(deadline, [this](const detail::Deadline& d) { return detail::wait_until_set(list_, d); });
   }
-
- private:
-  mutable detail::WaiterList list_;
 };
 
 // ====================== End of public interface ======================

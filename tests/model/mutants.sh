@@ -56,7 +56,7 @@ mutant claim_release_no_wake detail/waiter_list.hpp set_once \
   's/static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));/static_cast<void>(heir);/'
 mutant awaiter_no_unlink detail/set_once_awaiters.hpp set_once \
   'an awaiter destroyed while suspended (cancelled) does not unlink its node' \
-  '/~AwaiterNode()/,/^  }/s/if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);/static_cast<void>(list_);/'
+  '/~AwaiterNode()/,/^  }/s/if (this->where() == NodePlace::kQueued && !list().dequeue(this)) unlink_from_batch(static_cast<Node\*>(this));/static_cast<void>(cell_);/'
 mutant publish_no_notify detail/waiter_list.hpp set_once \
   'set() does not wake the threads sleeping on the list word' \
   's/if (threads_on_word) Wait::notify_all(word_address);/static_cast<void>(threads_on_word);/'
@@ -83,7 +83,10 @@ mutant thread_stop_no_unlink detail/thread_parker.hpp set_once \
   's/if (list->dequeue(parker)) parker->wake_cancelled();/if (parker->where() == NodePlace::kQueued) parker->wake_cancelled();/'
 mutant awaiter_cancel_no_unlink detail/set_once_awaiters.hpp set_once \
   "an awaiter's stop callback resumes it without taking its node off the list" \
-  '/void cancel() noexcept/,/^  }/s/if (!list_->dequeue(this)) return;/if (this->where() != NodePlace::kQueued) return;/'
+  '/void cancel() noexcept/,/^  }/s/if (!list().dequeue(this)) return;/if (this->where() != NodePlace::kQueued) return;/'
+mutant direct_resume_reads_node detail/waiter_list.hpp set_once \
+  "set() reads a node it resumed directly after resuming it (the coroutine may have destroyed it)" \
+  's/        node->coroutine.resume();/        node->coroutine.resume(); static_cast<void>(node->where());/'
 mutant batch_no_unlink detail/waiter_list.hpp set_once \
   "a waiter destroyed inside its set()'s batch is not taken out of the batch" \
   '/void unlink_from_batch(/,/^}/s/if (in != node) continue;/if (in != nullptr) continue;/'

@@ -81,7 +81,7 @@ class Cell {
     return has_value() || once::detail::wait_until_set(list_, token) ? value() : nullptr;
   }
 
-  List& list() { return list_; }
+  List& list() const { return list_; }
   once::detail::Storage<Value>& storage() { return storage_; }
 
  private:
@@ -90,47 +90,40 @@ class Cell {
 };
 
 /// `co_await cell`: ValueAwaiter<Value, ResumeInline, NoStopToken> on model atomics.
-class ValueAwaiter : public once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kValue, model::Atom> {
-  using Base = once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kValue, model::Atom>;
+class ValueAwaiter : public once::detail::AwaiterNode<const Cell, ResumeInline, NoStopToken, AwaitMode::kValue> {
+  using Base = once::detail::AwaiterNode<const Cell, ResumeInline, NoStopToken, AwaitMode::kValue>;
 
  public:
-  explicit ValueAwaiter(Cell& cell) : Base(cell.list(), {}, {}), cell_(&cell) {}
-  Value& await_resume() const noexcept { return *cell_->value(); }
-
- private:
-  Cell* cell_;
+  explicit ValueAwaiter(Cell& cell) : Base(cell, {}, {}) {}
+  Value& await_resume() const noexcept { return *this->cell().value(); }
 };
 
 /// SetOnce<Value>::Claim on model atomics.
 class Claim {
  public:
-  Claim(List* held, Cell* cell) noexcept : list_(held), cell_(cell) {}
-  Claim(Claim&& other) noexcept : list_(std::exchange(other.list_, nullptr)), cell_(other.cell_) {}
+  explicit Claim(Cell* held) noexcept : cell_(held) {}
+  Claim(Claim&& other) noexcept : cell_(std::exchange(other.cell_, nullptr)) {}
   Claim& operator=(Claim&&) = delete;
   ~Claim() {
-    if (list_ != nullptr) list_->release_claim();  // hands the claim to the next claim waiter
+    if (cell_ != nullptr) cell_->list().release_claim();  // hands the claim to the next claim waiter
   }
-  explicit operator bool() const noexcept { return list_ != nullptr; }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
   void set(int v) {
     once::detail::construct_value(cell_->storage(), v);
-    std::exchange(list_, nullptr)->publish();
+    std::exchange(cell_, nullptr)->list().publish();
   }
 
  private:
-  List* list_;
-  Cell* cell_;
+  Cell* cell_;  // null unless held
 };
 
 /// `co_await cell.claim()`: ClaimAwaiter<Value, ResumeInline, NoStopToken> on model atomics.
-class ClaimAwaiter : public once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kClaim, model::Atom> {
-  using Base = once::detail::AwaiterNode<ResumeInline, NoStopToken, AwaitMode::kClaim, model::Atom>;
+class ClaimAwaiter : public once::detail::AwaiterNode<Cell, ResumeInline, NoStopToken, AwaitMode::kClaim> {
+  using Base = once::detail::AwaiterNode<Cell, ResumeInline, NoStopToken, AwaitMode::kClaim>;
 
  public:
-  explicit ClaimAwaiter(Cell& cell) : Base(cell.list(), {}, {}), cell_(&cell) {}
-  Claim await_resume() noexcept { return Claim(this->take_grant() ? &this->list() : nullptr, cell_); }
-
- private:
-  Cell* cell_;
+  explicit ClaimAwaiter(Cell& cell) : Base(cell, {}, {}) {}
+  Claim await_resume() noexcept { return Claim(this->take_grant() ? &this->cell() : nullptr); }
 };
 
 /// An executor that resumes at once, as ResumeInline does, after checking
@@ -146,33 +139,30 @@ struct CheckedResume {
 /// `co_await cell.async_wait(executor, token)`: ValueAwaiter<Value,
 /// CheckedResume, StopToken> on model atomics. nullptr: cancelled.
 class StopValueAwaiter
-    : public once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kValue, model::Atom> {
-  using Base = once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kValue, model::Atom>;
+    : public once::detail::AwaiterNode<const Cell, CheckedResume, model::StopToken, AwaitMode::kValue> {
+  using Base = once::detail::AwaiterNode<const Cell, CheckedResume, model::StopToken, AwaitMode::kValue>;
 
  public:
-  StopValueAwaiter(Cell& cell, model::StopToken token) : Base(cell.list(), {}, token), cell_(&cell) {}
-  Value* await_resume() const noexcept { return this->outcome() == AwaitOutcome::kSet ? cell_->value() : nullptr; }
-
- private:
-  Cell* cell_;
+  StopValueAwaiter(Cell& cell, model::StopToken token) : Base(cell, {}, token) {}
+  Value* await_resume() const noexcept {
+    return this->outcome() == AwaitOutcome::kSet ? this->cell().value() : nullptr;
+  }
 };
 
 /// `co_await cell.claim(executor, token)`: ClaimAwaiter<Value, CheckedResume,
 /// StopToken> on model atomics; also reports whether it was cancelled.
-class StopClaimAwaiter
-    : public once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kClaim, model::Atom> {
-  using Base = once::detail::AwaiterNode<CheckedResume, model::StopToken, AwaitMode::kClaim, model::Atom>;
+class StopClaimAwaiter : public once::detail::AwaiterNode<Cell, CheckedResume, model::StopToken, AwaitMode::kClaim> {
+  using Base = once::detail::AwaiterNode<Cell, CheckedResume, model::StopToken, AwaitMode::kClaim>;
 
  public:
   StopClaimAwaiter(Cell& cell, model::StopToken token, bool& cancelled)
-      : Base(cell.list(), {}, token), cell_(&cell), cancelled_(&cancelled) {}
+      : Base(cell, {}, token), cancelled_(&cancelled) {}
   Claim await_resume() noexcept {
     *cancelled_ = this->outcome() == AwaitOutcome::kCancelled;
-    return Claim(this->take_grant() ? &this->list() : nullptr, cell_);
+    return Claim(this->take_grant() ? &this->cell() : nullptr);
   }
 
  private:
-  Cell* cell_;
   bool* cancelled_;
 };
 

@@ -49,19 +49,38 @@ struct NoStopToken {
   static constexpr bool stop_possible() noexcept { return false; }
 };
 
-/// Where a SetOnce's value lives: T* for SetOnce<T> (const T* through a const
-/// cell), nothing for SetOnce<void>. Nothing is read before the wait ends.
+/// A SetOnce's state: its list and, but for SetOnce<void>, the storage of its
+/// value. An awaiter or a Claim keeps one pointer to it and reaches both
+/// through it: each waiting coroutine's frame carries its awaiter, so every
+/// pointer the awaiter can derive instead of store is 8 bytes less that a
+/// set() resuming many of them has to touch.
 template <class T>
-struct ValueRef {
-  T* value;
-  T& get() const noexcept { return *value; }
-  T* pointer_if(bool set) const noexcept { return set ? value : nullptr; }
+struct SetOnceCell {
+  constexpr SetOnceCell() noexcept = default;
+  template <class... Args>
+  constexpr explicit SetOnceCell(std::in_place_t, Args&&... args)
+      : list_(true), storage_(std::in_place, std::forward<Args>(args)...) {}
+
+  WaiterList& list() const noexcept { return list_; }
+  T* value() const noexcept { return value_address(storage_); }
+
+  mutable WaiterList list_;  // mutable: waiting on a const cell queues a node
+  Storage<T> storage_;
 };
 template <>
-struct ValueRef<void> {
-  void get() const noexcept {}
-  bool pointer_if(bool set) const noexcept { return set; }
+struct SetOnceCell<void> {
+  constexpr SetOnceCell() noexcept = default;
+  constexpr explicit SetOnceCell(std::in_place_t) noexcept : list_(true) {}
+
+  WaiterList& list() const noexcept { return list_; }
+
+  mutable WaiterList list_;
 };
+
+/// The cell a value waiter points at: const, since waiting changes only the
+/// (mutable) list, and T* comes from a const cell alike.
+template <class T>
+using CellFor = const SetOnceCell<std::remove_const_t<T>>;
 
 /// What an awaiter waits for: the value (co_await, async_wait) or the claim.
 enum class AwaitMode : bool { kValue, kClaim };
@@ -92,17 +111,25 @@ union LateCallback {
 ///    that is resuming waiters), and hands on a claim it was granted but had
 ///    not yet received (its resumption was still queued in an executor).
 ///
+/// `Cell` is what the waiter points at (SetOnceCell, possibly const): its
+/// `list()` is the BasicWaiterList the node goes into.
+///
 /// Stoppable awaiters: the party that takes the node (publish, handover or
 /// stop callback) can arrive while await_suspend is still running (the stop
 /// callback runs inside its registration when stop was requested already; a
 /// set() on another thread can come at any moment). The two meet at
 /// `stop_.arrived`: whichever arrives second goes on with the coroutine, by
 /// resuming it (the taker) or by not suspending (await_suspend returns false).
-template <class Executor, class Token, AwaitMode Mode, template <class> class Atom = std::atomic>
-class AwaiterNode : private BasicWaiterNode<Atom> {
-  using Node = BasicWaiterNode<Atom>;
-  using List = BasicWaiterList<Atom>;
+template <class Cell, class Executor, class Token, AwaitMode Mode>
+class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>().list())>::Node {
+  using List = std::remove_reference_t<decltype(std::declval<Cell&>().list())>;
+  using Node = typename List::Node;
   static constexpr bool kStoppable = !std::is_same_v<Token, NoStopToken>;
+  // Nothing to record and nothing to run before the coroutine goes on: the
+  // node has no `wake`, and publish() resumes the coroutine directly. Such an
+  // awaiter's outcome stays kPending (it yields the value, whoever woke it).
+  static constexpr bool kResumedDirectly =
+      std::is_same_v<Executor, ResumeInline> && !kStoppable && Mode == AwaitMode::kValue;
 
   struct OnStop {
     AwaiterNode* self;
@@ -120,10 +147,10 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   using Callback = typename CallbackFor<kStoppable>::type;
 
  public:
-  AwaiterNode(List& list, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
-      : list_(&list), executor_(std::move(executor)), token_(std::move(token)) {
+  AwaiterNode(Cell& cell, Executor executor, Token token) noexcept(std::is_nothrow_move_constructible_v<Executor>)
+      : cell_(&cell), executor_(std::move(executor)), token_(std::move(token)) {
     this->wants_claim = Mode == AwaitMode::kClaim;
-    this->wake = &wake_coroutine;
+    if constexpr (!kResumedDirectly) this->wake = &wake_coroutine;
   }
   AwaiterNode(const AwaiterNode&) = delete;
   AwaiterNode& operator=(const AwaiterNode&) = delete;
@@ -136,15 +163,15 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     }
     // Queued: take it back from the list, or else it sits in the batch of a
     // set() that a coroutine this thread resumed is running (see unlink_from_batch).
-    if (this->where() == NodePlace::kQueued && !list_->dequeue(this)) unlink_from_batch<Atom>(this);
-    if (grant_pending_) list_->release_claim();  // granted, but never resumed to take it
+    if (this->where() == NodePlace::kQueued && !list().dequeue(this)) unlink_from_batch(static_cast<Node*>(this));
+    if (grant_pending_) list().release_claim();  // granted, but never resumed to take it
   }
 
   bool await_ready() noexcept {
-    if (list_->is_set()) return finish(AwaitOutcome::kSet);
+    if (list().is_set()) return finish(AwaitOutcome::kSet);
     if (token_.stop_requested()) return finish(AwaitOutcome::kCancelled);  // the value wins if there
     if constexpr (Mode == AwaitMode::kClaim) {
-      switch (list_->try_claim()) {
+      switch (list().try_claim()) {
         case ClaimResult::kSet:
           return finish(AwaitOutcome::kSet);
         case ClaimResult::kClaimed:
@@ -158,8 +185,8 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   }
 
   bool await_suspend(std::coroutine_handle<> handle) noexcept {
-    handle_ = handle;
-    switch (list_->enqueue(this)) {
+    this->coroutine = handle;
+    switch (list().enqueue(this)) {
       case ClaimResult::kSet:
         outcome_ = AwaitOutcome::kSet;
         return false;
@@ -187,7 +214,8 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
 
  protected:
   AwaitOutcome outcome() const noexcept { return outcome_; }
-  List& list() const noexcept { return *list_; }
+  Cell& cell() const noexcept { return *cell_; }
+  List& list() const noexcept { return cell_->list(); }
 
   /// For await_resume of a claim: the grant is the Claim's from now on.
   bool take_grant() noexcept { return std::exchange(grant_pending_, false); }
@@ -220,7 +248,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
 
   /// The stop callback: takes the node back unless a set() or handover has it.
   void cancel() noexcept {
-    if (!list_->dequeue(this)) return;
+    if (!list().dequeue(this)) return;
     outcome_ = AwaitOutcome::kCancelled;
     go_on();
   }
@@ -230,14 +258,14 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
     if constexpr (kStoppable) {
       if (!arrive()) return;  // await_suspend is still running: it goes on
     }
-    resume_through(executor_, handle_);
+    resume_through(executor_, this->coroutine);
   }
 
   /// A stoppable awaiter's own state: the stop callback, registered once the
   /// node is queued, and the meeting point of the two arrivals.
   struct StopState {
     LateCallback<Callback> on_stop;
-    Atom<bool> arrived{false};
+    typename List::template Atomic<bool> arrived{false};
     bool registered = false;
   };
 
@@ -247,8 +275,7 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
   // that resumes many of them pays for most.
   AwaitOutcome outcome_ = AwaitOutcome::kPending;
   bool grant_pending_ = false;
-  List* list_;
-  std::coroutine_handle<> handle_;
+  Cell* cell_;
   [[no_unique_address]] Executor executor_;
   [[no_unique_address]] Token token_;
   [[no_unique_address]] std::conditional_t<kStoppable, StopState, Empty> stop_;
@@ -257,24 +284,23 @@ class AwaiterNode : private BasicWaiterNode<Atom> {
 // ---------------------------------------------------------------------------
 /// `co_await cell`, `async_wait(executor)`: T& (or nothing, for void).
 /// With a stop token: T* (bool for void), null if stop was requested first.
+/// Nothing is read from the cell's storage before the wait ends.
 template <class T, class Executor, class Token>
-class [[nodiscard]] ValueAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kValue> {
-  using Base = AwaiterNode<Executor, Token, AwaitMode::kValue>;
+class [[nodiscard]] ValueAwaiter : public AwaiterNode<CellFor<T>, Executor, Token, AwaitMode::kValue> {
+  using Base = AwaiterNode<CellFor<T>, Executor, Token, AwaitMode::kValue>;
 
  public:
-  ValueAwaiter(BasicWaiterList<>& list, ValueRef<T> value, Executor executor, Token token)
-      : Base(list, std::move(executor), std::move(token)), value_(value) {}
+  using Base::Base;
 
   decltype(auto) await_resume() const noexcept {
-    if constexpr (std::is_same_v<Token, NoStopToken>) {
-      return value_.get();
+    if constexpr (std::is_void_v<T>) {
+      if constexpr (!std::is_same_v<Token, NoStopToken>) return this->outcome() == AwaitOutcome::kSet;
+    } else if constexpr (std::is_same_v<Token, NoStopToken>) {
+      return static_cast<T&>(*this->cell().value());
     } else {
-      return value_.pointer_if(this->outcome() == AwaitOutcome::kSet);
+      return this->outcome() == AwaitOutcome::kSet ? static_cast<T*>(this->cell().value()) : nullptr;
     }
   }
-
- private:
-  [[no_unique_address]] ValueRef<T> value_;
 };
 
 /// The right to set a SetOnce's value, held by one coroutine at a time. See
@@ -283,15 +309,15 @@ template <class T>
 class [[nodiscard]] SetOnceClaim {
  public:
   SetOnceClaim(SetOnceClaim&& other) noexcept
-      : list_(std::exchange(other.list_, nullptr)), storage_(other.storage_), cancelled_(other.cancelled_) {}
+      : cell_(std::exchange(other.cell_, nullptr)), cancelled_(other.cancelled_) {}
   SetOnceClaim& operator=(SetOnceClaim&&) = delete;
   ~SetOnceClaim() {
-    if (list_ != nullptr) list_->release_claim();  // hands the claim to the next claim waiter
+    if (cell_ != nullptr) cell_->list().release_claim();  // hands the claim to the next claim waiter
   }
 
   /// True: this claim holds the right to set the value. False: the value is
   /// there, or (a stop-token claim) stop was requested first.
-  explicit operator bool() const noexcept { return list_ != nullptr; }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
 
   /// False, with a stop-token claim() whose stop was requested first.
   bool cancelled() const noexcept { return cancelled_; }
@@ -304,18 +330,18 @@ class [[nodiscard]] SetOnceClaim {
   /// constructor throws, the claim is still held (and handed on when dropped).
   template <class... Args>
   requires std::is_constructible_v<T, Args...> T& emplace(Args&&... args) {
-    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
-    T& value = construct_value(*storage_, std::forward<Args>(args)...);
-    std::exchange(list_, nullptr)->publish();
+    ONCE_ASSERT(cell_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value(cell_->storage_, std::forward<Args>(args)...);
+    std::exchange(cell_, nullptr)->list().publish();
     return value;
   }
 
   /// Constructs the value from `make()` (in place, even if T cannot move).
   template <class Make>
   T& set_from_call(Make& make) {
-    ONCE_ASSERT(list_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
-    T& value = construct_value_from_call(*storage_, make);
-    std::exchange(list_, nullptr)->publish();
+    ONCE_ASSERT(cell_ != nullptr, "Claim::set and Claim::emplace need a held claim (test the claim first)");
+    T& value = construct_value_from_call(cell_->storage_, make);
+    std::exchange(cell_, nullptr)->list().publish();
     return value;
   }
 
@@ -323,11 +349,9 @@ class [[nodiscard]] SetOnceClaim {
   template <class, class, class>
   friend class ClaimAwaiter;
 
-  SetOnceClaim(BasicWaiterList<>* held, Storage<T>* storage, bool cancelled) noexcept
-      : list_(held), storage_(storage), cancelled_(cancelled) {}
+  SetOnceClaim(SetOnceCell<T>* held, bool cancelled) noexcept : cell_(held), cancelled_(cancelled) {}
 
-  BasicWaiterList<>* list_;  // null unless held
-  Storage<T>* storage_;
+  SetOnceCell<T>* cell_;  // null unless held
   bool cancelled_;
 };
 
@@ -335,50 +359,43 @@ template <>
 class [[nodiscard]] SetOnceClaim<void> {
  public:
   SetOnceClaim(SetOnceClaim&& other) noexcept
-      : list_(std::exchange(other.list_, nullptr)), cancelled_(other.cancelled_) {}
+      : cell_(std::exchange(other.cell_, nullptr)), cancelled_(other.cancelled_) {}
   SetOnceClaim& operator=(SetOnceClaim&&) = delete;
   ~SetOnceClaim() {
-    if (list_ != nullptr) list_->release_claim();
+    if (cell_ != nullptr) cell_->list().release_claim();
   }
 
-  explicit operator bool() const noexcept { return list_ != nullptr; }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
   bool cancelled() const noexcept { return cancelled_; }
 
   /// Sets the event and releases every waiter; the claim is spent.
   void set() noexcept {
-    ONCE_ASSERT(list_ != nullptr, "Claim::set needs a held claim (test the claim first)");
-    std::exchange(list_, nullptr)->publish();
+    ONCE_ASSERT(cell_ != nullptr, "Claim::set needs a held claim (test the claim first)");
+    std::exchange(cell_, nullptr)->list().publish();
   }
 
  private:
   template <class, class, class>
   friend class ClaimAwaiter;
 
-  SetOnceClaim(BasicWaiterList<>* held, void*, bool cancelled) noexcept : list_(held), cancelled_(cancelled) {}
+  SetOnceClaim(SetOnceCell<void>* held, bool cancelled) noexcept : cell_(held), cancelled_(cancelled) {}
 
-  BasicWaiterList<>* list_;
+  SetOnceCell<void>* cell_;  // null unless held
   bool cancelled_;
 };
 
-template <class T>
-using StorageFor = std::conditional_t<std::is_void_v<T>, void, Storage<std::conditional_t<std::is_void_v<T>, int, T>>>;
-
-/// `co_await cell.claim(...)`: a SetOnceClaim.
+/// `co_await cell.claim()`: a SetOnceClaim.
 template <class T, class Executor, class Token>
-class [[nodiscard]] ClaimAwaiter : public AwaiterNode<Executor, Token, AwaitMode::kClaim> {
-  using Base = AwaiterNode<Executor, Token, AwaitMode::kClaim>;
+class [[nodiscard]] ClaimAwaiter : public AwaiterNode<SetOnceCell<T>, Executor, Token, AwaitMode::kClaim> {
+  using Base = AwaiterNode<SetOnceCell<T>, Executor, Token, AwaitMode::kClaim>;
 
  public:
-  ClaimAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, Executor executor, Token token)
-      : Base(list, std::move(executor), std::move(token)), storage_(storage) {}
+  using Base::Base;
 
   SetOnceClaim<T> await_resume() noexcept {
     const bool held = this->take_grant();
-    return SetOnceClaim<T>(held ? &this->list() : nullptr, storage_, this->outcome() == AwaitOutcome::kCancelled);
+    return SetOnceClaim<T>(held ? &this->cell() : nullptr, this->outcome() == AwaitOutcome::kCancelled);
   }
-
- private:
-  StorageFor<T>* storage_;
 };
 
 /// `co_await cell.get_or_init(f)`: runs `f` on the awaiting coroutine if it
@@ -388,25 +405,23 @@ class [[nodiscard]] GetOrInitAwaiter : public ClaimAwaiter<T, Executor, NoStopTo
   using Base = ClaimAwaiter<T, Executor, NoStopToken>;
 
  public:
-  GetOrInitAwaiter(BasicWaiterList<>& list, StorageFor<T>* storage, ValueRef<T> value, Executor executor, F f)
-      : Base(list, storage, std::move(executor), NoStopToken{}), value_(value), f_(std::move(f)) {}
+  GetOrInitAwaiter(SetOnceCell<T>& cell, Executor executor, F f)
+      : Base(cell, std::move(executor), NoStopToken{}), f_(std::move(f)) {}
 
   decltype(auto) await_resume() {
     SetOnceClaim<T> claim = Base::await_resume();
-    if (claim) {
-      // If `f` throws, `claim` hands the right on as the exception leaves.
-      if constexpr (std::is_void_v<T>) {
-        f_();
+    if constexpr (std::is_void_v<T>) {
+      if (claim) {
+        f_();  // if it throws, `claim` hands the right on as the exception leaves
         claim.set();
-      } else {
-        claim.set_from_call(f_);
       }
+    } else {
+      if (claim) claim.set_from_call(f_);  // likewise
+      return static_cast<T&>(*this->cell().value());
     }
-    return value_.get();
   }
 
  private:
-  [[no_unique_address]] ValueRef<T> value_;
   [[no_unique_address]] F f_;
 };
 

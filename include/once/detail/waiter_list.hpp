@@ -7,16 +7,15 @@
 // for the value and waiters for the claim).
 //
 // Driving it (a model checker, a test): make nodes, give each a `wake`
-// function, and call enqueue / dequeue / try_claim / release_claim /
-// publish from the logical threads. publish() and release_claim() call
-// `wake` on the nodes they take off the list, after their last access to
-// the list; `wake` returns true when the node's thread sleeps on the list
-// word itself (thread_parker.hpp), which publish() then wakes once. All
-// sleeping and waking goes through WaitOps<Atom> (wait.hpp); the words are
-// Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
+// function (or, a coroutine to be resumed as it is, its handle), and call enqueue / dequeue / try_claim / release_claim
+// / publish from the logical threads. publish() and release_claim() call `wake` on the nodes they take off the list,
+// after their last access to the list; `wake` returns true when the node's thread sleeps on the list word itself
+// (thread_parker.hpp), which publish() then wakes once. All sleeping and waking goes through WaitOps<Atom> (wait.hpp);
+// the words are Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
 #pragma once
 
 #include <atomic>
+#include <coroutine>
 #include <cstdint>
 
 #include "config.hpp"
@@ -72,7 +71,11 @@ struct alignas(8) BasicWaiterNode {
 
   BasicWaiterNode* next = nullptr;
   BasicWaiterNode* prev = nullptr;
+  /// Null for a coroutine that wants nothing but resuming, on the spot, by
+  /// whoever takes its node (a value waiter resumed inline, without a stop
+  /// token): publish() resumes `coroutine` itself, without the call through `wake`.
   WakeFn wake = nullptr;
+  std::coroutine_handle<> coroutine;  // a coroutine's node: the waiting coroutine
   Atom<std::int32_t> place{static_cast<std::int32_t>(NodePlace::kNowhere)};
   bool wants_claim = false;  // a claim waiter: may be handed the claim
   bool is_thread = false;    // a thread's node (for the destructor's check)
@@ -178,6 +181,8 @@ class BasicWaiterList {
   using Node = BasicWaiterNode<Atom>;
   using Word = Atom<std::uintptr_t>;
   using Wait = WaitOps<Atom>;
+  template <class U>
+  using Atomic = Atom<U>;  // for the nodes' owners' own atomics
 
   static constexpr std::uintptr_t kLocked = 1;
   static constexpr std::uintptr_t kClaimed = 2;
@@ -278,7 +283,7 @@ class BasicWaiterList {
     }
     unlink(head, heir);
     heir->move_to(NodePlace::kNowhere);
-    unlock(head, word);  // kClaimed stays: it is the heir's now
+    unlock(head, word);  // kClaimed stays: it is the heir's now (a claim waiter always has a `wake`)
     // That store was the last access to the cell: the heir may set the value
     // and another waiter destroy the cell before `wake` returns.
     static_cast<void>(heir->wake(heir, WakeReason::kClaimGranted));
@@ -310,7 +315,11 @@ class BasicWaiterList {
       __builtin_prefetch(batch.head);
 #endif
       node->move_to(NodePlace::kNowhere);
-      threads_on_word |= node->wake(node, WakeReason::kSet);
+      if (node->wake == nullptr) {
+        node->coroutine.resume();
+      } else {
+        threads_on_word |= node->wake(node, WakeReason::kSet);
+      }
     }
     innermost_batch<Atom> = batch.outer;
     if (threads_on_word) Wait::notify_all(word_address);
