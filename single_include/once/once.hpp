@@ -217,46 +217,6 @@ ONCE_NAMESPACE_END
 #include <unistd.h>
 
 #include <climits>
-#elif ONCE_SPIN_WAIT
-#ifndef ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
-#define ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
-// ---- once/detail/chrono.hpp --------------------------------------------------
-// The clocks, for the wait backends that read them through <chrono>: the portable and spin ones.
-//
-// The futex backend reads the clocks with clock_gettime, and the public
-// headers take the caller's chrono types as templates (deadline.hpp), so on
-// Linux no public header includes any of <chrono>. Elsewhere this header
-// brings the clock core without the calendars, time zones and formatting of
-// the full <chrono> (why: docs/design.md, "Compile time"). The standard
-// libraries keep that core in internal headers; on the releases listed here
-// this header includes those instead:
-//
-//   libstdc++ 11 to 14   <bits/chrono.h> (split out of <chrono> in 11 for
-//                        <thread> and <mutex>)
-//   libc++ 14 and 16     <__chrono/duration.h>, <__chrono/time_point.h>,
-//                        <__chrono/steady_clock.h>, <__chrono/system_clock.h>
-//
-// Everywhere else it is the full <chrono>: slower to compile, never
-// different.
-
-#include <version>  // the standard library's identity and release, nothing else
-
-#if defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE >= 11 && _GLIBCXX_RELEASE <= 14 && __has_include(<bits/chrono.h>)
-#include <bits/chrono.h>
-#define ONCE_LIGHT_CHRONO 1
-#elif defined(_LIBCPP_VERSION) && __has_include(<__chrono/steady_clock.h>) && \
-    ((_LIBCPP_VERSION >= 14000 && _LIBCPP_VERSION < 15000) || (_LIBCPP_VERSION >= 160000 && _LIBCPP_VERSION < 170000))
-// (_LIBCPP_VERSION is 14000 for libc++ 14.0, 160006 for 16.0.6.)
-#include <__chrono/duration.h>
-#include <__chrono/steady_clock.h>
-#include <__chrono/system_clock.h>
-#include <__chrono/time_point.h>
-#define ONCE_LIGHT_CHRONO 1
-#else
-#include <chrono>
-#define ONCE_LIGHT_CHRONO 0
-#endif
-#endif  // ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
 #else
 #ifndef ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
 #define ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
@@ -297,6 +257,7 @@ ONCE_NAMESPACE_END
 #define ONCE_LIGHT_CHRONO 0
 #endif
 #endif  // ONCE_SINGLE_HEADER_ONCE_DETAIL_CHRONO_HPP
+#if !ONCE_SPIN_WAIT
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
 // POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
 #include <sched.h>
@@ -305,6 +266,7 @@ ONCE_NAMESPACE_END
 #else
 #include <thread>
 #define ONCE_POSIX_SLEEP 0
+#endif
 #endif
 #endif
 

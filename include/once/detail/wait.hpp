@@ -29,10 +29,9 @@
 #include <unistd.h>
 
 #include <climits>
-#elif ONCE_SPIN_WAIT
-#include "chrono.hpp"
 #else
-#include "chrono.hpp"
+#include "chrono.hpp"  // the portable and spin backends read the clocks through <chrono>
+#if !ONCE_SPIN_WAIT
 #if __has_include(<sched.h>) && __has_include(<time.h>) && __has_include(<unistd.h>)
 // POSIX: nanosleep and sched_yield, what <thread>'s sleep_for and yield call.
 #include <sched.h>
@@ -41,6 +40,7 @@
 #else
 #include <thread>
 #define ONCE_POSIX_SLEEP 0
+#endif
 #endif
 #endif
 
