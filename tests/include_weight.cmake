@@ -23,10 +23,15 @@
 #                          standard library)
 #   sstream locale format
 #                          what the full <chrono> brought with it
+#   atomic                 the state words are detail::Atomic, on the
+#                          compiler's builtins (detail/atomic.hpp); checked
+#                          where that is the route (GCC and Clang with the
+#                          futex or spin backend)
 #
-# A forbidden header that <atomic> or <optional> (which the API needs: the
-# state words, take() and get_or_try_init) pulls in with this toolchain is not
-# counted against the library: libc++ 14's <optional> brings <functional>.
+# A forbidden header that <optional> (which the API needs: take() and
+# get_or_try_init), or <atomic> where the library uses it, pulls in with this
+# toolchain is not counted against the library: libc++ 14's <optional> brings
+# <functional>.
 #
 # Run by CTest (label compile-time) as
 #   cmake -DCXX=<compiler> "-DFLAGS=<flags>" -DINCLUDE_DIR=<dir> -DWORK_DIR=<dir>
@@ -35,7 +40,7 @@
 
 cmake_minimum_required(VERSION 3.25)
 
-set(forbidden thread stop_token functional chrono chrono.h steady_clock.h memory sstream locale format)
+set(forbidden thread stop_token functional chrono chrono.h steady_clock.h memory sstream locale format atomic)
 
 separate_arguments(flags UNIX_COMMAND "${FLAGS}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
@@ -68,13 +73,7 @@ function(forbidden_among deps out)
   set(${out} "${found}" PARENT_SCOPE)
 endfunction()
 
-# What the standard headers the API needs bring anyway.
-dependencies("#include <atomic>\n#include <optional>" atomic_deps)
-forbidden_among("${atomic_deps}" baseline)
-list(REMOVE_ITEM forbidden ${baseline})
-
-# A backend without a futex reads the clocks through detail/chrono.hpp: its
-# core, or the full <chrono> where this standard library has no light route.
+# Whether `text` compiles (a probe of the library's configuration).
 function(compiles text out)
   string(MD5 stem "${text}")
   file(WRITE "${WORK_DIR}/${stem}.cpp" "${text}\n")
@@ -86,11 +85,25 @@ function(compiles text out)
     set(${out} FALSE PARENT_SCOPE)
   endif()
 endfunction()
+
+# What the standard headers the API needs bring anyway.
+compiles("#include <once/detail/atomic.hpp>\nstatic_assert(ONCE_STD_ATOMIC);" std_atomic)
+if(std_atomic)
+  dependencies("#include <atomic>\n#include <optional>" baseline_deps)
+else()
+  dependencies("#include <optional>" baseline_deps)
+endif()
+forbidden_among("${baseline_deps}" baseline)
+list(REMOVE_ITEM forbidden ${baseline})
+
 compiles("#include <once/detail/shared_ptr.hpp>\nstatic_assert(ONCE_LIGHT_MEMORY);" light_memory)
 if(NOT light_memory)
   message(STATUS "include_weight: no light shared_ptr route for this standard library; <memory> allowed")
   list(REMOVE_ITEM forbidden memory)
 endif()
+
+# A backend without a futex reads the clocks through detail/chrono.hpp: its
+# core, or the full <chrono> where this standard library has no light route.
 compiles("#include <once/detail/wait.hpp>\nstatic_assert(ONCE_FUTEX_WAIT);" futex)
 if(NOT futex)
   message(STATUS "include_weight: a wait backend without a futex; the <chrono> core allowed")
@@ -101,7 +114,7 @@ if(NOT futex)
     list(REMOVE_ITEM forbidden chrono)
   endif()
 endif()
-message(STATUS "include_weight: forbidden: ${forbidden} (<atomic> and <optional> bring: ${baseline})")
+message(STATUS "include_weight: forbidden: ${forbidden} (what the API needs brings: ${baseline})")
 
 file(GLOB headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/once/*.hpp")
 list(SORT headers)

@@ -63,11 +63,11 @@ TEST_CASE("notify_all wakes a waiter", "[wait]") {
   detail::WaitWord word{0};
   std::atomic<bool> woke{false};
   std::thread waiter([&] {
-    while (word.load(std::memory_order_acquire) == 0) detail::wait(word, 0);
+    while (word.load(detail::memory_order_acquire) == 0) detail::wait(word, 0);
     woke = true;
   });
   std::this_thread::sleep_for(10ms);
-  word.store(1, std::memory_order_release);
+  word.store(1, detail::memory_order_release);
   detail::notify_all(&word);
   waiter.join();
   CHECK(woke.load());
@@ -127,7 +127,7 @@ TEST_CASE("a wall-clock deadline after 2038 is a deadline like any other", "[wai
   });
   CHECK(test::eventually([&] { return tid.load() != 0; }));
   CHECK(test::eventually_all_asleep({tid.load()}));
-  word.store(1, std::memory_order_release);
+  word.store(1, detail::memory_order_release);
   detail::notify_all(&word);
   waiter.join();
   CHECK(result.load() == 0);  // woken, not refused or timed out

@@ -207,7 +207,100 @@ ONCE_NAMESPACE_END
 // The conversions from the caller's std::chrono types to a Deadline are in
 // deadline.hpp.
 
+// ---- once/detail/atomic.hpp --------------------------------------------------
+// Atomic<T> and the memory orders: the atomic words of every state machine.
+//
+// With GCC and Clang and the futex or spin backend, Atomic<T> is the few
+// operations the library uses, on the compiler's __atomic builtins: the
+// instructions std::atomic compiles to, without <atomic>. In C++20 that header
+// carries the atomic-wait machinery, which libstdc++ 12 makes about as costly
+// to compile as <mutex> (docs/design.md, "Compile time"). Elsewhere, and
+// with the portable backend, which sleeps through std::atomic::wait, it is
+// std::atomic. The choice follows the backend, which is part of the ABI
+// namespace, and the layout is std::atomic's either way.
+//
+// The code names the orders without std:: (memory_order_acquire): the
+// standard ones where Atomic is std::atomic, the builtins' otherwise.
+
+#if (defined(__GNUC__) || defined(__clang__)) && (ONCE_FUTEX_WAIT || ONCE_SPIN_WAIT)
+#define ONCE_STD_ATOMIC 0
+#else
+#define ONCE_STD_ATOMIC 1
 #include <atomic>
+#endif
+
+ONCE_NAMESPACE_BEGIN
+namespace detail {
+
+#if ONCE_STD_ATOMIC
+
+template <class T>
+using Atomic = std::atomic<T>;
+using std::memory_order;
+using std::memory_order_acq_rel;
+using std::memory_order_acquire;
+using std::memory_order_relaxed;
+using std::memory_order_release;
+using std::memory_order_seq_cst;
+
+#else
+
+enum memory_order : int {
+  memory_order_relaxed = __ATOMIC_RELAXED,
+  memory_order_acquire = __ATOMIC_ACQUIRE,
+  memory_order_release = __ATOMIC_RELEASE,
+  memory_order_acq_rel = __ATOMIC_ACQ_REL,
+  memory_order_seq_cst = __ATOMIC_SEQ_CST,
+};
+
+/// std::atomic<T>'s members that the library uses, for an integer, bool or
+/// pointer T (fetch_add and fetch_and: integers only). Aligned to its size, as std::atomic is, so that the CPU (and a
+/// futex) sees it whole.
+template <class T>
+class Atomic {
+  static_assert(std::is_integral_v<T> || std::is_pointer_v<T>, "once: Atomic holds an integer, bool or pointer");
+
+ public:
+  using value_type = T;
+  static constexpr bool is_always_lock_free = __atomic_always_lock_free(sizeof(T), 0);
+
+  constexpr Atomic() noexcept : value_() {}
+  constexpr Atomic(T value) noexcept : value_(value) {}  // NOLINT(google-explicit-constructor): as std::atomic
+  Atomic(const Atomic&) = delete;
+  Atomic& operator=(const Atomic&) = delete;
+
+  ONCE_ALWAYS_INLINE T load(memory_order order = memory_order_seq_cst) const noexcept {
+    return __atomic_load_n(&value_, order);
+  }
+  ONCE_ALWAYS_INLINE void store(T value, memory_order order = memory_order_seq_cst) noexcept {
+    __atomic_store_n(&value_, value, order);
+  }
+  ONCE_ALWAYS_INLINE T exchange(T value, memory_order order = memory_order_seq_cst) noexcept {
+    return __atomic_exchange_n(&value_, value, order);
+  }
+  ONCE_ALWAYS_INLINE bool compare_exchange_strong(T& expected, T desired, memory_order success,
+                                                  memory_order failure) noexcept {
+    return __atomic_compare_exchange_n(&value_, &expected, desired, false, success, failure);
+  }
+  ONCE_ALWAYS_INLINE bool compare_exchange_weak(T& expected, T desired, memory_order success,
+                                                memory_order failure) noexcept {
+    return __atomic_compare_exchange_n(&value_, &expected, desired, true, success, failure);
+  }
+  ONCE_ALWAYS_INLINE T fetch_add(T operand, memory_order order = memory_order_seq_cst) noexcept {
+    return __atomic_fetch_add(&value_, operand, order);
+  }
+  ONCE_ALWAYS_INLINE T fetch_and(T operand, memory_order order = memory_order_seq_cst) noexcept {
+    return __atomic_fetch_and(&value_, operand, order);
+  }
+
+ private:
+  alignas(sizeof(T)) T value_;
+};
+
+#endif
+
+}  // namespace detail
+ONCE_NAMESPACE_END
 
 #if ONCE_FUTEX_WAIT
 #include <linux/futex.h>
@@ -275,7 +368,7 @@ namespace detail {
 
 /// The word every blocking type sleeps on. Exactly a 4-byte int: that is what
 /// a futex is, and what libstdc++ and libc++ wait on without a proxy table.
-using WaitWord = std::atomic<std::int32_t>;
+using WaitWord = Atomic<std::int32_t>;
 static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 
 /// A test hook: with ONCE_COUNT_WAIT_CALLS defined (in a test program's only
@@ -283,18 +376,18 @@ static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 /// below, each one a system call on the futex backend, is counted here.
 #if defined(ONCE_COUNT_WAIT_CALLS)
 struct WaitCallCounts {
-  std::atomic<long> sleeps{0};
-  std::atomic<long> wakes{0};
+  Atomic<long> sleeps{0};
+  Atomic<long> wakes{0};
 };
 inline WaitCallCounts wait_call_counts;
-#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, std::memory_order_relaxed)
+#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, memory_order_relaxed)
 #else
 #define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
 #endif
 
 /// A pointer-sized word that threads may also sleep on: SetOnce's waiter
 /// list (waiter_list.hpp). The futex backend watches its low 32 bits.
-using ListWord = std::atomic<std::uintptr_t>;
+using ListWord = Atomic<std::uintptr_t>;
 static_assert(sizeof(ListWord) == sizeof(std::uintptr_t) && ListWord::is_always_lock_free);
 
 /// The two clocks a deadline can be kept on. Any other clock is mapped onto
@@ -394,7 +487,7 @@ inline std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected
     cpu_relax();
     // Acquire: the caller acts on the new value as it would on a reload
     // after sleeping (OnceState: pairs with complete() and roll_back()).
-    const std::int32_t now = word.load(std::memory_order_acquire);
+    const std::int32_t now = word.load(memory_order_acquire);
     if (now != expected) return now;
   }
   return expected;
@@ -489,13 +582,13 @@ inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word))
 template <class Word>
 inline void wait(const Word& word, typename Word::value_type expected) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
-  while (word.load(std::memory_order_relaxed) == expected) spin_turn();
+  while (word.load(memory_order_relaxed) == expected) spin_turn();
 }
 
 template <class Word>
 inline void wait_until(const Word& word, typename Word::value_type expected, const Deadline& deadline) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
-  while (word.load(std::memory_order_relaxed) == expected && !reached(deadline)) spin_turn();
+  while (word.load(memory_order_relaxed) == expected && !reached(deadline)) spin_turn();
 }
 
 // Nobody sleeps, so there is nobody to wake, unless the program's waiters
@@ -515,7 +608,7 @@ inline void notify_all(Word* word) noexcept {
 template <class Word>
 inline void wait(const Word& word, typename Word::value_type expected) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
-  word.wait(expected, std::memory_order_relaxed);
+  word.wait(expected, memory_order_relaxed);
 }
 
 template <class Word>
@@ -523,7 +616,7 @@ inline void wait_until(const Word& word, typename Word::value_type expected, con
   using namespace std::chrono;
   constexpr nanoseconds kMaxBackoff = milliseconds(1);
   nanoseconds backoff = microseconds(1);
-  while (word.load(std::memory_order_relaxed) == expected) {
+  while (word.load(memory_order_relaxed) == expected) {
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
     ONCE_COUNT_WAIT_CALL(sleeps);
@@ -554,14 +647,14 @@ inline void notify_all(Word* word) noexcept {
 
 /// The wait layer as the state machines see it, for a word of type
 /// Atom<std::int32_t>. In every build this is the functions above on a
-/// std::atomic word; the model checker (tests/model) specializes it for its
+/// detail::Atomic word; the model checker (tests/model) specializes it for its
 /// own atomic, so that it runs the real state machine code, sleeping and
 /// waking included, under its scheduler.
 template <template <class> class Atom>
 struct WaitOps;
 
 template <>
-struct WaitOps<std::atomic> {
+struct WaitOps<Atomic> {
   static std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
     return detail::spin_while_equal(word, expected);
   }
@@ -950,9 +1043,9 @@ inline constexpr std::int32_t kWakeCount = ~(kWakeUnit - 1) & 0x7fffffff;
 /// The wake count lets a stop request end a wait without polling: the stop
 /// callback bumps it and wakes the sleepers (docs/design.md, "Stop-token waits").
 ///
-/// `Atom` and WaitOps<Atom> are std::atomic and wait.hpp in every build but
+/// `Atom` and WaitOps<Atom> are Atomic (atomic.hpp) and wait.hpp in every build but
 /// the model checker's (tests/model), which runs this very code.
-template <template <class> class Atom = std::atomic>
+template <template <class> class Atom = Atomic>
 class BasicOnceState {
   using Word = Atom<std::int32_t>;
   using Wait = WaitOps<Atom>;
@@ -965,7 +1058,7 @@ class BasicOnceState {
   ONCE_ALWAYS_INLINE bool is_complete() const noexcept {
     // Acquire pairs with the release exchange in complete(): whoever sees
     // kComplete also sees everything the initializer wrote, the value first.
-    return word_.load(std::memory_order_acquire) == kComplete;
+    return word_.load(memory_order_acquire) == kComplete;
   }
 
   /// Runs `init()` (returning bool: true = commit, false = decline) on this
@@ -981,8 +1074,7 @@ class BasicOnceState {
     // waits on, claimed by one CAS (no load first: the caller has just seen
     // the word incomplete). Acquire: as the claim in run_once.
     std::int32_t state = kEmpty;
-    if (word_.compare_exchange_strong(state, kRunning, std::memory_order_acquire, std::memory_order_acquire))
-        [[likely]] {
+    if (word_.compare_exchange_strong(state, kRunning, memory_order_acquire, memory_order_acquire)) [[likely]] {
       return run_claimed(init);
     }
     // Complete, held by another initializer, flagged by sleepers, or nudged by
@@ -993,7 +1085,7 @@ class BasicOnceState {
   /// Blocks until complete. Throws recursive_init_error if this thread holds
   /// the word (the caller is inside the initializer it would wait for).
   ONCE_COLD void wait() const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     while (state != kComplete) state = sleep_once(state, nullptr);
   }
 
@@ -1005,13 +1097,13 @@ class BasicOnceState {
   /// word's initializer, but it is not the thread that will complete the
   /// word, so sleeping cannot deadlock.
   ONCE_COLD void wait_for_imminent_complete() const noexcept {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     while (state != kComplete) state = sleep_once_unchecked(state, nullptr);
   }
 
   /// As wait(), giving up once `deadline` has passed. Returns is_complete().
   ONCE_COLD bool wait_until(const Deadline& deadline) const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     for (;;) {
       if (state == kComplete) return true;
       if (Wait::reached(deadline)) return give_up(state);
@@ -1024,7 +1116,7 @@ class BasicOnceState {
   /// calling this, so that a request made while this thread sleeps wakes it.
   template <class Stop>
   ONCE_COLD bool wait_unless_stopped(const Stop& stop) const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     for (;;) {
       if (state == kComplete) return true;  // complete and stopped both: the value wins
       if (stop.stop_requested()) return give_up(state);
@@ -1037,7 +1129,7 @@ class BasicOnceState {
   /// once complete.
   void wake_sleepers() const noexcept {
     Word* const word = &word_;
-    std::int32_t state = word->load(std::memory_order_relaxed);
+    std::int32_t state = word->load(memory_order_relaxed);
     std::int32_t bumped = 0;
     do {
       if (state == kComplete) return;
@@ -1046,7 +1138,7 @@ class BasicOnceState {
       // Release pairs with the acquire reload in sleep_once (and the spin's):
       // a waiter that sees the bumped word also sees its stop request, which
       // happened before this callback ran.
-    } while (!word->compare_exchange_weak(state, bumped, std::memory_order_release, std::memory_order_relaxed));
+    } while (!word->compare_exchange_weak(state, bumped, memory_order_release, memory_order_relaxed));
     if ((state & kWaiters) != 0) Wait::notify_all(word);
   }
 
@@ -1056,17 +1148,17 @@ class BasicOnceState {
     Word* const word = &word_;
     // Release pairs with the acquire loads that test for kComplete
     // (is_complete, run_once, sleep_once): it publishes the value.
-    const std::int32_t old = word->exchange(kComplete, std::memory_order_release);
+    const std::int32_t old = word->exchange(kComplete, memory_order_release);
     // A waiter that sees kComplete may destroy *this at once: from here on,
     // only the address is used, and only to wake the sleepers.
     if ((old & kWaiters) != 0) Wait::notify_all(word);
   }
 
   /// Exclusive access only (construction, assignment, take, reset).
-  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, std::memory_order_relaxed); }
+  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, memory_order_relaxed); }
 
   /// For precondition checks: an initializer holds the word.
-  bool is_running() const noexcept { return (word_.load(std::memory_order_relaxed) & kRunning) != 0; }
+  bool is_running() const noexcept { return (word_.load(memory_order_relaxed) & kRunning) != 0; }
 
  private:
   using InitFn = bool (*)(void* context);
@@ -1111,13 +1203,12 @@ class BasicOnceState {
     // Acquire pairs with complete() (seeing kComplete means the value is
     // there) and with roll_back() (a failed attempt's writes are visible to
     // the next one).
-    std::int32_t state = word_.load(std::memory_order_acquire);
+    std::int32_t state = word_.load(memory_order_acquire);
     for (;;) {
       if (state == kComplete) return false;
       if ((state & kRunning) == 0) {
         // The claim keeps the waiters flag, so the commit still wakes them.
-        if (word_.compare_exchange_weak(state, state | kRunning, std::memory_order_acquire,
-                                        std::memory_order_acquire)) {
+        if (word_.compare_exchange_weak(state, state | kRunning, memory_order_acquire, memory_order_acquire)) {
           return run_claimed_erased(context, init);
         }
         continue;  // lost the race or failed spuriously; `state` holds the fresh value
@@ -1138,7 +1229,7 @@ class BasicOnceState {
       // W publishes nothing (see sleep_once). Acquire is for the failure
       // case: a kComplete found there is reported, and the caller then reads
       // the value (pairs with complete()).
-      if (word->compare_exchange_weak(state, state & ~kWaiters, std::memory_order_acquire, std::memory_order_acquire)) {
+      if (word->compare_exchange_weak(state, state & ~kWaiters, memory_order_acquire, memory_order_acquire)) {
         Wait::notify_all(word);
         return false;
       }
@@ -1151,7 +1242,7 @@ class BasicOnceState {
   ONCE_COLD void roll_back() noexcept {
     Word* const word = &word_;
     // Release pairs with the acquire claim in run_once.
-    const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
+    const std::int32_t old = word->fetch_and(~kRunning, memory_order_release);
     if ((old & kWaiters) != 0) Wait::notify_all(word);
   }
 
@@ -1174,8 +1265,7 @@ class BasicOnceState {
       // The flag itself publishes nothing; it only obliges the completer to
       // notify. Acquire is for the failure case, where the fresh value may be
       // kComplete (and GCC rejects a failure order stronger than success's).
-      if (!word_.compare_exchange_strong(state, state | kWaiters, std::memory_order_acquire,
-                                         std::memory_order_acquire)) {
+      if (!word_.compare_exchange_strong(state, state | kWaiters, memory_order_acquire, memory_order_acquire)) {
         return state;
       }
       state |= kWaiters;
@@ -1188,7 +1278,7 @@ class BasicOnceState {
     } else {
       Wait::wait_until(word_, state, *deadline);
     }
-    return word_.load(std::memory_order_acquire);  // pairs with complete()
+    return word_.load(memory_order_acquire);  // pairs with complete()
   }
 
   mutable Word word_{kEmpty};
@@ -2231,7 +2321,7 @@ ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-template <class T, template <class> class Atom = std::atomic>
+template <class T, template <class> class Atom = Atomic>
 class SharedSlot {
  public:
   constexpr SharedSlot() noexcept = default;
@@ -2240,7 +2330,7 @@ class SharedSlot {
 
   ~SharedSlot() {
     ONCE_ASSERT(!state_.is_running(), "a OnceShared must not be destroyed while its initializer runs");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
+    ONCE_ASSERT(state_.is_complete() || ptr_.load(memory_order_relaxed) == nullptr,
                 "a OnceShared must not be destroyed while a store into it is still running");
     if (state_.is_complete()) std::destroy_at(std::addressof(owner_.value_));
   }
@@ -2249,7 +2339,7 @@ class SharedSlot {
   ONCE_ALWAYS_INLINE T* get() const noexcept {
     // Acquire pairs with the release of the publishing CAS (publish, or
     // initialize's): the object behind the pointer is fully visible.
-    return ptr_.load(std::memory_order_acquire);
+    return ptr_.load(memory_order_acquire);
   }
 
   /// Complete: owner_ holds the reference and the state word says so.
@@ -2258,7 +2348,7 @@ class SharedSlot {
   /// The pointer of a slot that this thread has seen complete. Relaxed: the
   /// acquire that saw kComplete pairs with complete(), which the winner
   /// issues after its publishing CAS.
-  ONCE_ALWAYS_INLINE T* completed_pointer() const noexcept { return ptr_.load(std::memory_order_relaxed); }
+  ONCE_ALWAYS_INLINE T* completed_pointer() const noexcept { return ptr_.load(memory_order_relaxed); }
 
   /// The owning pointer of a slot that this thread has seen complete.
   ONCE_ALWAYS_INLINE const std::shared_ptr<T>& completed_owner() const noexcept { return owner_.value_; }
@@ -2275,7 +2365,7 @@ class SharedSlot {
     // object happen before any reader's use of it. Failure: nothing of ours
     // is published, and the caller learns only "already set" (a get() it
     // makes next acquires for itself), so relaxed.
-    if (!ptr_.compare_exchange_strong(expected, pointer, std::memory_order_release, std::memory_order_relaxed)) {
+    if (!ptr_.compare_exchange_strong(expected, pointer, memory_order_release, memory_order_relaxed)) {
       return false;
     }
     // Cannot throw (shared_ptr copy, move and conversion are noexcept), so
@@ -2292,7 +2382,7 @@ class SharedSlot {
   ONCE_COLD std::shared_ptr<T> load_slow() const noexcept {
     // Relaxed: only whether some thread has published matters here; the
     // reference itself is read after the acquire in the wait below.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr) return {};
+    if (ptr_.load(memory_order_relaxed) == nullptr) return {};
     // A winner is between its CAS and complete(), running no user code. It
     // is never this thread: publish completes before returning, and an
     // initializer on this thread publishes only after its f() returned. So
@@ -2315,7 +2405,7 @@ class SharedSlot {
       // This thread holds the state word. A store may have published since
       // the caller looked, or while an earlier initializer ran: then f must
       // not run. Relaxed: declining reads nothing through the pointer.
-      if (ptr_.load(std::memory_order_relaxed) != nullptr) return false;
+      if (ptr_.load(memory_order_relaxed) != nullptr) return false;
       std::shared_ptr<T> made;
       if constexpr (kMayDecline) {
         auto result = std::forward<F>(f)();
@@ -2334,7 +2424,7 @@ class SharedSlot {
       T* expected = nullptr;
       // Orders as in publish(). On failure a store won while f ran: decline,
       // and `made` is released on the way out.
-      if (!ptr_.compare_exchange_strong(expected, made.get(), std::memory_order_release, std::memory_order_relaxed)) {
+      if (!ptr_.compare_exchange_strong(expected, made.get(), memory_order_release, memory_order_relaxed)) {
         return false;
       }
       made_here = made.get();
@@ -2342,7 +2432,7 @@ class SharedSlot {
       return true;  // the state word's Attempt completes the slot
     };
     // Skip claiming the word if a winner is already finishing.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr && state_.initialize(init)) {
+    if (ptr_.load(memory_order_relaxed) == nullptr && state_.initialize(init)) {
       return made_here;  // not ptr_: after completing, this thread must not read *this again
     }
     if (declined) return nullptr;
@@ -2359,12 +2449,12 @@ class SharedSlot {
   /// Exclusive access only: the owning pointer, leaving the slot empty.
   std::shared_ptr<T> take() noexcept {
     ONCE_ASSERT(!state_.is_running(), "take() needs exclusive access, but the slot's initializer is running");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
+    ONCE_ASSERT(state_.is_complete() || ptr_.load(memory_order_relaxed) == nullptr,
                 "take() needs exclusive access, but a store into the slot is still running");
     if (!state_.is_complete()) return {};
     std::shared_ptr<T> taken = std::move(owner_.value_);
     std::destroy_at(std::addressof(owner_.value_));
-    ptr_.store(nullptr, std::memory_order_relaxed);
+    ptr_.store(nullptr, memory_order_relaxed);
     state_.set_exclusive(false);
     return taken;
   }
@@ -2373,7 +2463,7 @@ class SharedSlot {
   void set_exclusive(std::shared_ptr<T>&& value) noexcept {
     T* const pointer = value.get();
     ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(value));
-    ptr_.store(pointer, std::memory_order_relaxed);
+    ptr_.store(pointer, memory_order_relaxed);
     state_.set_exclusive(true);
   }
 
@@ -2690,8 +2780,8 @@ struct alignas(8) BasicWaiterNode {
   bool wants_claim = false;  // a claim waiter: may be handed the claim
   bool is_thread = false;    // a thread's node (for the destructor's check)
 
-  NodePlace where() const noexcept { return static_cast<NodePlace>(place.load(std::memory_order_relaxed)); }
-  void move_to(NodePlace to) noexcept { place.store(static_cast<std::int32_t>(to), std::memory_order_relaxed); }
+  NodePlace where() const noexcept { return static_cast<NodePlace>(place.load(memory_order_relaxed)); }
+  void move_to(NodePlace to) noexcept { place.store(static_cast<std::int32_t>(to), memory_order_relaxed); }
 };
 
 /// Unlinks `node` from the list that starts at `head`, keeping the
@@ -2783,9 +2873,9 @@ enum class ClaimResult : std::uint8_t {
 /// cell. Neither does anything a woken waiter runs inline touch this call's
 /// frame, except a waiter's unlink from the batch (same thread).
 ///
-/// `Atom` is the atomic template (std::atomic but in the model checker) and
+/// `Atom` is the atomic template (Atomic, atomic.hpp, but in the model checker) and
 /// WaitOps<Atom> the wait layer, as for BasicOnceState.
-template <template <class> class Atom = std::atomic>
+template <template <class> class Atom = Atomic>
 class BasicWaiterList {
  public:
   using Node = BasicWaiterNode<Atom>;
@@ -2808,7 +2898,7 @@ class BasicWaiterList {
   ONCE_ALWAYS_INLINE bool is_set() const noexcept {
     // Acquire pairs with the release store in publish(): whoever sees kSet
     // also sees the value the setter constructed.
-    return word_.load(std::memory_order_acquire) == kSet;
+    return word_.load(memory_order_acquire) == kSet;
   }
 
   /// Takes the claim if nobody holds it. Never waits for a holder.
@@ -2816,16 +2906,16 @@ class BasicWaiterList {
     // Acquire (load and both CAS orders): seeing kSet lets the caller read the
     // value (pairs with publish()); taking the claim pairs with the release
     // store in release_claim(), so a failed attempt's writes come before ours.
-    std::uintptr_t word = word_.load(std::memory_order_acquire);
+    std::uintptr_t word = word_.load(memory_order_acquire);
     for (int spins = 0;; ++spins) {
       if (word == kSet) return ClaimResult::kSet;
       if ((word & kClaimed) != 0) return ClaimResult::kHeld;
       if ((word & kLocked) != 0) {
         Wait::spin_pause(spins);
-        word = word_.load(std::memory_order_acquire);
+        word = word_.load(memory_order_acquire);
         continue;
       }
-      if (word_.compare_exchange_weak(word, word | kClaimed, std::memory_order_acquire, std::memory_order_acquire)) {
+      if (word_.compare_exchange_weak(word, word | kClaimed, memory_order_acquire, memory_order_acquire)) {
         return ClaimResult::kClaimed;
       }
     }
@@ -2909,7 +2999,7 @@ class BasicWaiterList {
     WaiterBatch<Atom> batch{head_of(word), innermost_batch<Atom>};
     // Release pairs with the acquire loads that test for kSet (is_set, lock,
     // try_claim): the value goes with it.
-    word_address->store(kSet, std::memory_order_release);
+    word_address->store(kSet, memory_order_release);
     // That store was the last access to the cell: the waiters woken below
     // may destroy it. From here on only the batch (this frame) and the nodes
     // are touched, and the word's address, to wake threads sleeping on it.
@@ -2937,11 +3027,11 @@ class BasicWaiterList {
   }
 
   /// Back to empty, for take(): exclusive access only.
-  void reset_exclusive() noexcept { word_.store(0, std::memory_order_relaxed); }
+  void reset_exclusive() noexcept { word_.store(0, memory_order_relaxed); }
 
   /// The word as it is now, for a thread about to sleep on it.
   std::uintptr_t load_acquire() const noexcept {
-    return word_.load(std::memory_order_acquire);  // pairs with publish()
+    return word_.load(memory_order_acquire);  // pairs with publish()
   }
 
   /// Sleeps (through WaitOps) while the word still reads `seen`, which is not
@@ -2953,7 +3043,7 @@ class BasicWaiterList {
 
   /// Whether a claim is held now (relaxed: a hint, for reentrancy checks).
   bool claim_held() const noexcept {
-    const std::uintptr_t word = word_.load(std::memory_order_relaxed);
+    const std::uintptr_t word = word_.load(memory_order_relaxed);
     return word != kSet && (word & kClaimed) != 0;
   }
 
@@ -2962,7 +3052,7 @@ class BasicWaiterList {
   bool has_coroutine_waiters() const noexcept {
     // Relaxed: the destructor has the cell to itself but for blocked threads,
     // whose nodes nobody changes while no set() runs.
-    const std::uintptr_t word = word_.load(std::memory_order_relaxed);
+    const std::uintptr_t word = word_.load(memory_order_relaxed);
     if (word == kSet) return false;
     for (const Node* node = head_of(word); node != nullptr; node = node->next) {
       if (!node->is_thread) return true;
@@ -2982,17 +3072,17 @@ class BasicWaiterList {
     // the batch pointers publish() wrote (pairs with publish()); taking the
     // lock lets it read the links the previous holder wrote (pairs with
     // unlock()).
-    std::uintptr_t word = word_.load(std::memory_order_acquire);
+    std::uintptr_t word = word_.load(memory_order_acquire);
     for (int spins = 0;; ++spins) {
       if (word == kSet) return kSet;
       if ((word & kLocked) == 0) {
-        if (word_.compare_exchange_weak(word, word | kLocked, std::memory_order_acquire, std::memory_order_acquire)) {
+        if (word_.compare_exchange_weak(word, word | kLocked, memory_order_acquire, memory_order_acquire)) {
           return word;
         }
         continue;
       }
       Wait::spin_pause(spins);
-      word = word_.load(std::memory_order_acquire);
+      word = word_.load(memory_order_acquire);
     }
   }
 
@@ -3001,14 +3091,14 @@ class BasicWaiterList {
   void unlock(Node* head, std::uintptr_t flags_from) noexcept {
     // Release pairs with the acquire in lock(), try_claim() and publish():
     // the links, the nodes' places, and a released claim's writes go with it.
-    word_.store(reinterpret_cast<std::uintptr_t>(head) | (flags_from & kClaimed), std::memory_order_release);
+    word_.store(reinterpret_cast<std::uintptr_t>(head) | (flags_from & kClaimed), memory_order_release);
   }
 
   Word word_{0};
 };
 
 using WaiterList = BasicWaiterList<>;
-using WaiterNode = BasicWaiterNode<std::atomic>;
+using WaiterNode = BasicWaiterNode<Atomic>;
 
 static_assert(sizeof(WaiterList) == sizeof(void*));
 
@@ -3229,7 +3319,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   bool arrive() noexcept {
     // acq_rel pairs the two arrivals: the second sees what the first wrote
     // (the taker's outcome, await_suspend's registration).
-    return stop_.arrived.exchange(true, std::memory_order_acq_rel);
+    return stop_.arrived.exchange(true, memory_order_acq_rel);
   }
 
   // NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw
@@ -3455,7 +3545,7 @@ namespace detail {
 /// wakes the list word once after its whole batch. A thread on the list word
 /// that finds the list set but itself not yet woken (publish() is still
 /// resuming earlier waiters) moves to its own word, so it never spins.
-template <template <class> class Atom = std::atomic>
+template <template <class> class Atom = Atomic>
 class BasicThreadParker : public BasicWaiterNode<Atom> {
   using Node = BasicWaiterNode<Atom>;
   using List = BasicWaiterList<Atom>;
@@ -3475,12 +3565,12 @@ class BasicThreadParker : public BasicWaiterNode<Atom> {
   bool park_on_list(const List& list, const Deadline* deadline = nullptr) noexcept {
     std::int32_t state = kAwake;
     // Acquire on failure pairs with wake_thread's release exchange (kWoken).
-    if (!state_.compare_exchange_strong(state, kOnList, std::memory_order_acquire, std::memory_order_acquire)) {
+    if (!state_.compare_exchange_strong(state, kOnList, memory_order_acquire, memory_order_acquire)) {
       return true;
     }
     for (;;) {
       // Our own word first: once woken, the cell may be gone, so it is not read.
-      if (state_.load(std::memory_order_acquire) == kWoken) return true;  // pairs with wake_thread
+      if (state_.load(memory_order_acquire) == kWoken) return true;  // pairs with wake_thread
       const std::uintptr_t seen = list.load_acquire();
       if (seen == List::kSet) {
         park_on_own();  // publish() has our node and will get to it
@@ -3497,12 +3587,12 @@ class BasicThreadParker : public BasicWaiterNode<Atom> {
 
   /// Sleeps on this node's own word until woken.
   void park_on_own() noexcept {
-    std::int32_t state = state_.load(std::memory_order_acquire);  // pairs with wake_thread
+    std::int32_t state = state_.load(memory_order_acquire);  // pairs with wake_thread
     while (state != kWoken) {
       // Acquire on failure pairs with wake_thread's release exchange.
-      if (state_.compare_exchange_weak(state, kOnOwn, std::memory_order_acquire, std::memory_order_acquire)) break;
+      if (state_.compare_exchange_weak(state, kOnOwn, memory_order_acquire, memory_order_acquire)) break;
     }
-    while (state_.load(std::memory_order_acquire) != kWoken) Wait::wait(state_, kOnOwn);  // pairs with wake_thread
+    while (state_.load(memory_order_acquire) != kWoken) Wait::wait(state_, kOnOwn);  // pairs with wake_thread
   }
 
   /// Why it was woken (valid once a park returned true).
@@ -3533,7 +3623,7 @@ class BasicThreadParker : public BasicWaiterNode<Atom> {
     // Release pairs with the parks' acquire loads: the thread reads the
     // reason and the value after seeing kWoken. It may return, and its node
     // vanish, as soon as it does: from here on only the word's address is used.
-    const std::int32_t old = state->exchange(kWoken, std::memory_order_release);
+    const std::int32_t old = state->exchange(kWoken, memory_order_release);
     if (old == kOnOwn) Wait::notify_all(state);
     return old == kOnList;
   }

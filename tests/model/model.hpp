@@ -22,9 +22,18 @@
 #include <utility>
 #include <vector>
 
+#include <once/detail/atomic.hpp>
 #include <once/detail/wait.hpp>
 
 namespace model {
+
+// The memory orders the library's code passes (detail/atomic.hpp).
+using once::detail::memory_order;
+using once::detail::memory_order_acq_rel;
+using once::detail::memory_order_acquire;
+using once::detail::memory_order_relaxed;
+using once::detail::memory_order_release;
+using once::detail::memory_order_seq_cst;
 
 // ---------------------------------------------------------------------------
 // Threads and clocks
@@ -91,16 +100,15 @@ bool deadline_passed(std::int64_t deadline);
 // takes it. Relaxed operations carry nothing. A relaxed store ends the
 // location's release sequence; a read-modify-write continues it.
 
-inline bool acquires(std::memory_order order) noexcept {
-  return order == std::memory_order_acquire || order == std::memory_order_acq_rel ||
-         order == std::memory_order_seq_cst || order == std::memory_order_consume;
+inline bool acquires(memory_order order) noexcept {
+  return order == memory_order_acquire || order == memory_order_acq_rel || order == memory_order_seq_cst;
 }
-inline bool releases(std::memory_order order) noexcept {
-  return order == std::memory_order_release || order == std::memory_order_acq_rel || order == std::memory_order_seq_cst;
+inline bool releases(memory_order order) noexcept {
+  return order == memory_order_release || order == memory_order_acq_rel || order == memory_order_seq_cst;
 }
-inline std::memory_order failure_order(std::memory_order order) noexcept {
-  if (order == std::memory_order_acq_rel) return std::memory_order_acquire;
-  if (order == std::memory_order_release) return std::memory_order_relaxed;
+inline memory_order failure_order(memory_order order) noexcept {
+  if (order == memory_order_acq_rel) return memory_order_acquire;
+  if (order == memory_order_release) return memory_order_relaxed;
   return order;
 }
 
@@ -128,14 +136,14 @@ class Atom {
   Atom(const Atom&) = delete;
   Atom& operator=(const Atom&) = delete;
 
-  T load(std::memory_order order = std::memory_order_seq_cst) const {
+  T load(memory_order order = memory_order_seq_cst) const {
     enter("load");
     read(order);
     note_read(this);
     return value_;
   }
 
-  void store(T value, std::memory_order order = std::memory_order_seq_cst) {
+  void store(T value, memory_order order = memory_order_seq_cst) {
     enter("store");
     note_write(this);
     if (releases(order)) {
@@ -147,7 +155,7 @@ class Atom {
     value_ = value;
   }
 
-  T exchange(T value, std::memory_order order = std::memory_order_seq_cst) {
+  T exchange(T value, memory_order order = memory_order_seq_cst) {
     enter("exchange");
     note_write(this);
     const T old = value_;
@@ -156,7 +164,7 @@ class Atom {
     return old;
   }
 
-  bool compare_exchange_strong(T& expected, T desired, std::memory_order success, std::memory_order failure) {
+  bool compare_exchange_strong(T& expected, T desired, memory_order success, memory_order failure) {
     enter("compare_exchange");
     if (value_ == expected) {
       note_write(this);
@@ -169,27 +177,27 @@ class Atom {
     expected = value_;
     return false;
   }
-  bool compare_exchange_strong(T& expected, T desired, std::memory_order order = std::memory_order_seq_cst) {
+  bool compare_exchange_strong(T& expected, T desired, memory_order order = memory_order_seq_cst) {
     return compare_exchange_strong(expected, desired, order, failure_order(order));
   }
   // No spurious failures: a weak CAS fails only when the value differs.
-  bool compare_exchange_weak(T& expected, T desired, std::memory_order success, std::memory_order failure) {
+  bool compare_exchange_weak(T& expected, T desired, memory_order success, memory_order failure) {
     return compare_exchange_strong(expected, desired, success, failure);
   }
-  bool compare_exchange_weak(T& expected, T desired, std::memory_order order = std::memory_order_seq_cst) {
+  bool compare_exchange_weak(T& expected, T desired, memory_order order = memory_order_seq_cst) {
     return compare_exchange_strong(expected, desired, order, failure_order(order));
   }
 
-  T fetch_add(T operand, std::memory_order order = std::memory_order_seq_cst) requires std::is_integral_v<T> {
+  T fetch_add(T operand, memory_order order = memory_order_seq_cst) requires std::is_integral_v<T> {
     return modify("fetch_add", order, [operand](T v) { return static_cast<T>(v + operand); });
   }
-  T fetch_sub(T operand, std::memory_order order = std::memory_order_seq_cst) requires std::is_integral_v<T> {
+  T fetch_sub(T operand, memory_order order = memory_order_seq_cst) requires std::is_integral_v<T> {
     return modify("fetch_sub", order, [operand](T v) { return static_cast<T>(v - operand); });
   }
-  T fetch_and(T operand, std::memory_order order = std::memory_order_seq_cst) requires std::is_integral_v<T> {
+  T fetch_and(T operand, memory_order order = memory_order_seq_cst) requires std::is_integral_v<T> {
     return modify("fetch_and", order, [operand](T v) { return static_cast<T>(v & operand); });
   }
-  T fetch_or(T operand, std::memory_order order = std::memory_order_seq_cst) requires std::is_integral_v<T> {
+  T fetch_or(T operand, memory_order order = memory_order_seq_cst) requires std::is_integral_v<T> {
     return modify("fetch_or", order, [operand](T v) { return static_cast<T>(v | operand); });
   }
 
@@ -208,10 +216,10 @@ class Atom {
   void check_alive(const char* op) const {
     if (!is_alive(alive_)) fail(std::string("an atomic ") + op + " touched a destroyed object");
   }
-  void read(std::memory_order order) const {
+  void read(memory_order order) const {
     if (acquires(order)) join(clock(), sync_);
   }
-  void rmw(std::memory_order order) {
+  void rmw(memory_order order) {
     read(order);
     if (releases(order)) {
       join(sync_, clock());
@@ -219,7 +227,7 @@ class Atom {
     }
   }
   template <class F>
-  T modify(const char* op, std::memory_order order, F f) {
+  T modify(const char* op, memory_order order, F f) {
     enter(op);
     note_write(this);
     const T old = value_;
@@ -359,7 +367,7 @@ namespace detail {
 template <>
 struct WaitOps<model::Atom> {
   static std::int32_t spin_while_equal(const model::Atom<std::int32_t>& word, std::int32_t /*expected*/) {
-    return word.load(std::memory_order_acquire);  // the spin's re-reads, as one
+    return word.load(memory_order_acquire);  // the spin's re-reads, as one
   }
   /// A spin on a lock word: lets every other enabled thread run first (as a
   /// fair scheduler would), at no cost in preemptions.

@@ -41,13 +41,13 @@ mutant read_acquire_relaxed detail/once_state.hpp once_state \
   '/bool is_complete() const noexcept/,/^  }/s/memory_order_acquire/memory_order_relaxed/'
 mutant complete_release_relaxed detail/once_state.hpp once_state \
   "complete()'s release made relaxed" \
-  's/exchange(kComplete, std::memory_order_release)/exchange(kComplete, std::memory_order_relaxed)/'
+  's/exchange(kComplete, memory_order_release)/exchange(kComplete, memory_order_relaxed)/'
 mutant complete_touches_cell detail/once_state.hpp once_state \
   'complete() reads the word again after completing it' \
-  '/void complete() noexcept/,/^  }/s/if ((old & kWaiters) != 0)/if (((old | word->load(std::memory_order_relaxed)) \& kWaiters) != 0)/'
+  '/void complete() noexcept/,/^  }/s/if ((old & kWaiters) != 0)/if (((old | word->load(memory_order_relaxed)) \& kWaiters) != 0)/'
 mutant shared_publish_relaxed detail/shared_slot.hpp once_shared \
   "OnceShared's publishing CAS made relaxed" \
-  's/compare_exchange_strong(expected, \(.*\), std::memory_order_release, std::memory_order_relaxed)/compare_exchange_strong(expected, \1, std::memory_order_relaxed, std::memory_order_relaxed)/'
+  's/compare_exchange_strong(expected, \(.*\), memory_order_release, memory_order_relaxed)/compare_exchange_strong(expected, \1, memory_order_relaxed, memory_order_relaxed)/'
 mutant shared_get_relaxed detail/shared_slot.hpp once_shared \
   "OnceShared::get()'s acquire made relaxed" \
   '/T\* get() const noexcept/,/^  }/s/memory_order_acquire/memory_order_relaxed/'
@@ -62,7 +62,7 @@ mutant publish_no_notify detail/waiter_list.hpp set_once \
   's/if (threads_on_word) Wait::notify_all(word_address);/static_cast<void>(threads_on_word);/'
 mutant publish_relaxed detail/waiter_list.hpp set_once \
   "set()'s publishing store made relaxed" \
-  's/word_address->store(kSet, std::memory_order_release);/word_address->store(kSet, std::memory_order_relaxed);/'
+  's/word_address->store(kSet, memory_order_release);/word_address->store(kSet, memory_order_relaxed);/'
 mutant parker_no_notify detail/thread_parker.hpp set_once \
   'waking a thread parked on its own word forgets the futex wake' \
   's/if (old == kOnOwn) Wait::notify_all(state);/static_cast<void>(state);/'

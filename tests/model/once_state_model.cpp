@@ -251,10 +251,10 @@ class StopWaitThenSet : public model::Execution {
   void thread(int i) override {
     if (i == 1) {
       stopped_ = cell_->wait(source_.token()) == nullptr;
-      returned_.store(1, std::memory_order_release);  // pairs with thread 2's acquire
+      returned_.store(1, once::detail::memory_order_release);  // pairs with thread 2's acquire
     } else {
       static_cast<void>(source_.request_stop());
-      while (returned_.load(std::memory_order_acquire) == 0) model::yield();
+      while (returned_.load(once::detail::memory_order_acquire) == 0) model::yield();
       const std::uint64_t before = model::notifications();
       stored_ = cell_->set(Value(7));
       quiet_ = model::notifications() == before;

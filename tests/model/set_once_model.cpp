@@ -408,11 +408,11 @@ class DestroyWhileSuspended : public CellExecution {
     if (i == 1) {
       const Task mine = await_value(*cell_, coroutine_[1]);
       mine.handle.destroy();
-      destroyed_.store(1, std::memory_order_release);  // pairs with thread 3's acquire
+      destroyed_.store(1, once::detail::memory_order_release);  // pairs with thread 3's acquire
     } else if (i == 2) {
       start(await_value(*cell_, coroutine_[2]));
     } else {
-      while (destroyed_.load(std::memory_order_acquire) == 0) model::yield();
+      while (destroyed_.load(once::detail::memory_order_acquire) == 0) model::yield();
       stored_ = cell_->set(7);
     }
   }

@@ -54,22 +54,22 @@ class StopState {
   bool stop_requested() const {
     // Acquire pairs with request_stop(): a thread that sees the request sees
     // what the requester did before it.
-    return (word_.load(std::memory_order_acquire) & kRequested) != 0;
+    return (word_.load(once::detail::memory_order_acquire) & kRequested) != 0;
   }
 
   /// Requests stop and runs every registered callback on this thread. False
   /// if stop was requested already.
   bool request_stop() {
-    std::int32_t word = word_.load(std::memory_order_relaxed);
+    std::int32_t word = word_.load(once::detail::memory_order_relaxed);
     for (;;) {
       if ((word & kRequested) != 0) return false;
       if ((word & kLocked) != 0) {
         yield();
-        word = word_.load(std::memory_order_relaxed);
+        word = word_.load(once::detail::memory_order_relaxed);
         continue;
       }
-      if (word_.compare_exchange_strong(word, kRequested | kLocked, std::memory_order_acq_rel,
-                                        std::memory_order_relaxed)) {
+      if (word_.compare_exchange_strong(word, kRequested | kLocked, once::detail::memory_order_acq_rel,
+                                        once::detail::memory_order_relaxed)) {
         break;
       }
     }
@@ -87,7 +87,7 @@ class StopState {
         Atom<std::int32_t>* const done = &callback->done_;
         // Release pairs with the destructor's acquire: it may return, and
         // the callback vanish, as soon as this store is seen.
-        done->store(1, std::memory_order_release);
+        done->store(1, once::detail::memory_order_release);
         once::detail::WaitOps<Atom>::notify_all(done);
       }
       lock();
@@ -101,21 +101,22 @@ class StopState {
   friend class StopCallbackBase;
 
   void lock() {
-    std::int32_t word = word_.load(std::memory_order_relaxed);
+    std::int32_t word = word_.load(once::detail::memory_order_relaxed);
     for (;;) {
       if ((word & kLocked) != 0) {
         yield();
-        word = word_.load(std::memory_order_relaxed);
+        word = word_.load(once::detail::memory_order_relaxed);
         continue;
       }
       // Acquire pairs with unlock(): the list as the last holder left it.
-      if (word_.compare_exchange_strong(word, word | kLocked, std::memory_order_acquire, std::memory_order_relaxed)) {
+      if (word_.compare_exchange_strong(word, word | kLocked, once::detail::memory_order_acquire,
+                                        once::detail::memory_order_relaxed)) {
         return;
       }
     }
   }
-  void unlock() { word_.fetch_and(~kLocked, std::memory_order_release); }
-  bool requested_locked() const { return (word_.load(std::memory_order_relaxed) & kRequested) != 0; }
+  void unlock() { word_.fetch_and(~kLocked, once::detail::memory_order_release); }
+  bool requested_locked() const { return (word_.load(once::detail::memory_order_relaxed) & kRequested) != 0; }
 
   Atom<std::int32_t> word_{0};
   StopCallbackBase* head_ = nullptr;     // under the lock
@@ -159,7 +160,7 @@ inline void StopCallbackBase::detach() {
     return;
   }
   // Taken off the list by request_stop(): its run may still be going on.
-  while (done_.load(std::memory_order_acquire) == 0) {  // pairs with request_stop()'s release
+  while (done_.load(once::detail::memory_order_acquire) == 0) {  // pairs with request_stop()'s release
     once::detail::WaitOps<Atom>::wait(done_, std::int32_t{0});
   }
 }

@@ -2,10 +2,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 #include "../errors.hpp"
+#include "atomic.hpp"
 #include "config.hpp"
 #include "reentrancy.hpp"
 #include "wait.hpp"
@@ -57,9 +57,9 @@ inline constexpr std::int32_t kWakeCount = ~(kWakeUnit - 1) & 0x7fffffff;
 /// The wake count lets a stop request end a wait without polling: the stop
 /// callback bumps it and wakes the sleepers (docs/design.md, "Stop-token waits").
 ///
-/// `Atom` and WaitOps<Atom> are std::atomic and wait.hpp in every build but
+/// `Atom` and WaitOps<Atom> are Atomic (atomic.hpp) and wait.hpp in every build but
 /// the model checker's (tests/model), which runs this very code.
-template <template <class> class Atom = std::atomic>
+template <template <class> class Atom = Atomic>
 class BasicOnceState {
   using Word = Atom<std::int32_t>;
   using Wait = WaitOps<Atom>;
@@ -72,7 +72,7 @@ class BasicOnceState {
   ONCE_ALWAYS_INLINE bool is_complete() const noexcept {
     // Acquire pairs with the release exchange in complete(): whoever sees
     // kComplete also sees everything the initializer wrote, the value first.
-    return word_.load(std::memory_order_acquire) == kComplete;
+    return word_.load(memory_order_acquire) == kComplete;
   }
 
   /// Runs `init()` (returning bool: true = commit, false = decline) on this
@@ -88,8 +88,7 @@ class BasicOnceState {
     // waits on, claimed by one CAS (no load first: the caller has just seen
     // the word incomplete). Acquire: as the claim in run_once.
     std::int32_t state = kEmpty;
-    if (word_.compare_exchange_strong(state, kRunning, std::memory_order_acquire, std::memory_order_acquire))
-        [[likely]] {
+    if (word_.compare_exchange_strong(state, kRunning, memory_order_acquire, memory_order_acquire)) [[likely]] {
       return run_claimed(init);
     }
     // Complete, held by another initializer, flagged by sleepers, or nudged by
@@ -100,7 +99,7 @@ class BasicOnceState {
   /// Blocks until complete. Throws recursive_init_error if this thread holds
   /// the word (the caller is inside the initializer it would wait for).
   ONCE_COLD void wait() const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     while (state != kComplete) state = sleep_once(state, nullptr);
   }
 
@@ -112,13 +111,13 @@ class BasicOnceState {
   /// word's initializer, but it is not the thread that will complete the
   /// word, so sleeping cannot deadlock.
   ONCE_COLD void wait_for_imminent_complete() const noexcept {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     while (state != kComplete) state = sleep_once_unchecked(state, nullptr);
   }
 
   /// As wait(), giving up once `deadline` has passed. Returns is_complete().
   ONCE_COLD bool wait_until(const Deadline& deadline) const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     for (;;) {
       if (state == kComplete) return true;
       if (Wait::reached(deadline)) return give_up(state);
@@ -131,7 +130,7 @@ class BasicOnceState {
   /// calling this, so that a request made while this thread sleeps wakes it.
   template <class Stop>
   ONCE_COLD bool wait_unless_stopped(const Stop& stop) const {
-    std::int32_t state = word_.load(std::memory_order_acquire);  // pairs with complete()
+    std::int32_t state = word_.load(memory_order_acquire);  // pairs with complete()
     for (;;) {
       if (state == kComplete) return true;  // complete and stopped both: the value wins
       if (stop.stop_requested()) return give_up(state);
@@ -144,7 +143,7 @@ class BasicOnceState {
   /// once complete.
   void wake_sleepers() const noexcept {
     Word* const word = &word_;
-    std::int32_t state = word->load(std::memory_order_relaxed);
+    std::int32_t state = word->load(memory_order_relaxed);
     std::int32_t bumped = 0;
     do {
       if (state == kComplete) return;
@@ -153,7 +152,7 @@ class BasicOnceState {
       // Release pairs with the acquire reload in sleep_once (and the spin's):
       // a waiter that sees the bumped word also sees its stop request, which
       // happened before this callback ran.
-    } while (!word->compare_exchange_weak(state, bumped, std::memory_order_release, std::memory_order_relaxed));
+    } while (!word->compare_exchange_weak(state, bumped, memory_order_release, memory_order_relaxed));
     if ((state & kWaiters) != 0) Wait::notify_all(word);
   }
 
@@ -163,17 +162,17 @@ class BasicOnceState {
     Word* const word = &word_;
     // Release pairs with the acquire loads that test for kComplete
     // (is_complete, run_once, sleep_once): it publishes the value.
-    const std::int32_t old = word->exchange(kComplete, std::memory_order_release);
+    const std::int32_t old = word->exchange(kComplete, memory_order_release);
     // A waiter that sees kComplete may destroy *this at once: from here on,
     // only the address is used, and only to wake the sleepers.
     if ((old & kWaiters) != 0) Wait::notify_all(word);
   }
 
   /// Exclusive access only (construction, assignment, take, reset).
-  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, std::memory_order_relaxed); }
+  void set_exclusive(bool complete) noexcept { word_.store(complete ? kComplete : kEmpty, memory_order_relaxed); }
 
   /// For precondition checks: an initializer holds the word.
-  bool is_running() const noexcept { return (word_.load(std::memory_order_relaxed) & kRunning) != 0; }
+  bool is_running() const noexcept { return (word_.load(memory_order_relaxed) & kRunning) != 0; }
 
  private:
   using InitFn = bool (*)(void* context);
@@ -218,13 +217,12 @@ class BasicOnceState {
     // Acquire pairs with complete() (seeing kComplete means the value is
     // there) and with roll_back() (a failed attempt's writes are visible to
     // the next one).
-    std::int32_t state = word_.load(std::memory_order_acquire);
+    std::int32_t state = word_.load(memory_order_acquire);
     for (;;) {
       if (state == kComplete) return false;
       if ((state & kRunning) == 0) {
         // The claim keeps the waiters flag, so the commit still wakes them.
-        if (word_.compare_exchange_weak(state, state | kRunning, std::memory_order_acquire,
-                                        std::memory_order_acquire)) {
+        if (word_.compare_exchange_weak(state, state | kRunning, memory_order_acquire, memory_order_acquire)) {
           return run_claimed_erased(context, init);
         }
         continue;  // lost the race or failed spuriously; `state` holds the fresh value
@@ -245,7 +243,7 @@ class BasicOnceState {
       // W publishes nothing (see sleep_once). Acquire is for the failure
       // case: a kComplete found there is reported, and the caller then reads
       // the value (pairs with complete()).
-      if (word->compare_exchange_weak(state, state & ~kWaiters, std::memory_order_acquire, std::memory_order_acquire)) {
+      if (word->compare_exchange_weak(state, state & ~kWaiters, memory_order_acquire, memory_order_acquire)) {
         Wait::notify_all(word);
         return false;
       }
@@ -258,7 +256,7 @@ class BasicOnceState {
   ONCE_COLD void roll_back() noexcept {
     Word* const word = &word_;
     // Release pairs with the acquire claim in run_once.
-    const std::int32_t old = word->fetch_and(~kRunning, std::memory_order_release);
+    const std::int32_t old = word->fetch_and(~kRunning, memory_order_release);
     if ((old & kWaiters) != 0) Wait::notify_all(word);
   }
 
@@ -281,8 +279,7 @@ class BasicOnceState {
       // The flag itself publishes nothing; it only obliges the completer to
       // notify. Acquire is for the failure case, where the fresh value may be
       // kComplete (and GCC rejects a failure order stronger than success's).
-      if (!word_.compare_exchange_strong(state, state | kWaiters, std::memory_order_acquire,
-                                         std::memory_order_acquire)) {
+      if (!word_.compare_exchange_strong(state, state | kWaiters, memory_order_acquire, memory_order_acquire)) {
         return state;
       }
       state |= kWaiters;
@@ -295,7 +292,7 @@ class BasicOnceState {
     } else {
       Wait::wait_until(word_, state, *deadline);
     }
-    return word_.load(std::memory_order_acquire);  // pairs with complete()
+    return word_.load(memory_order_acquire);  // pairs with complete()
   }
 
   mutable Word word_{kEmpty};

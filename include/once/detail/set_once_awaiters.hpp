@@ -5,12 +5,12 @@
 // `get_or_init(...)` keep their nodes in the coroutine frame.
 #pragma once
 
-#include <atomic>
 #include <coroutine>
 #include <new>
 #include <type_traits>
 #include <utility>
 
+#include "atomic.hpp"
 #include "config.hpp"
 #include "stop_token.hpp"
 #include "storage.hpp"
@@ -230,7 +230,7 @@ class AwaiterNode : private std::remove_reference_t<decltype(std::declval<Cell&>
   bool arrive() noexcept {
     // acq_rel pairs the two arrivals: the second sees what the first wrote
     // (the taker's outcome, await_suspend's registration).
-    return stop_.arrived.exchange(true, std::memory_order_acq_rel);
+    return stop_.arrived.exchange(true, memory_order_acq_rel);
   }
 
   // NOLINTNEXTLINE(bugprone-exception-escape): executors and resumed coroutines must not throw

@@ -8,11 +8,11 @@
 // so that a deterministic scheduler can run it.
 #pragma once
 
-#include <atomic>
 #include <new>
 #include <utility>
 
 #include "../errors.hpp"
+#include "atomic.hpp"
 #include "config.hpp"
 #include "once_state.hpp"
 #include "shared_ptr.hpp"
@@ -22,7 +22,7 @@ ONCE_STORAGE_WARNINGS_BEGIN
 ONCE_NAMESPACE_BEGIN
 namespace detail {
 
-template <class T, template <class> class Atom = std::atomic>
+template <class T, template <class> class Atom = Atomic>
 class SharedSlot {
  public:
   constexpr SharedSlot() noexcept = default;
@@ -31,7 +31,7 @@ class SharedSlot {
 
   ~SharedSlot() {
     ONCE_ASSERT(!state_.is_running(), "a OnceShared must not be destroyed while its initializer runs");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
+    ONCE_ASSERT(state_.is_complete() || ptr_.load(memory_order_relaxed) == nullptr,
                 "a OnceShared must not be destroyed while a store into it is still running");
     if (state_.is_complete()) std::destroy_at(std::addressof(owner_.value_));
   }
@@ -40,7 +40,7 @@ class SharedSlot {
   ONCE_ALWAYS_INLINE T* get() const noexcept {
     // Acquire pairs with the release of the publishing CAS (publish, or
     // initialize's): the object behind the pointer is fully visible.
-    return ptr_.load(std::memory_order_acquire);
+    return ptr_.load(memory_order_acquire);
   }
 
   /// Complete: owner_ holds the reference and the state word says so.
@@ -49,7 +49,7 @@ class SharedSlot {
   /// The pointer of a slot that this thread has seen complete. Relaxed: the
   /// acquire that saw kComplete pairs with complete(), which the winner
   /// issues after its publishing CAS.
-  ONCE_ALWAYS_INLINE T* completed_pointer() const noexcept { return ptr_.load(std::memory_order_relaxed); }
+  ONCE_ALWAYS_INLINE T* completed_pointer() const noexcept { return ptr_.load(memory_order_relaxed); }
 
   /// The owning pointer of a slot that this thread has seen complete.
   ONCE_ALWAYS_INLINE const std::shared_ptr<T>& completed_owner() const noexcept { return owner_.value_; }
@@ -66,7 +66,7 @@ class SharedSlot {
     // object happen before any reader's use of it. Failure: nothing of ours
     // is published, and the caller learns only "already set" (a get() it
     // makes next acquires for itself), so relaxed.
-    if (!ptr_.compare_exchange_strong(expected, pointer, std::memory_order_release, std::memory_order_relaxed)) {
+    if (!ptr_.compare_exchange_strong(expected, pointer, memory_order_release, memory_order_relaxed)) {
       return false;
     }
     // Cannot throw (shared_ptr copy, move and conversion are noexcept), so
@@ -83,7 +83,7 @@ class SharedSlot {
   ONCE_COLD std::shared_ptr<T> load_slow() const noexcept {
     // Relaxed: only whether some thread has published matters here; the
     // reference itself is read after the acquire in the wait below.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr) return {};
+    if (ptr_.load(memory_order_relaxed) == nullptr) return {};
     // A winner is between its CAS and complete(), running no user code. It
     // is never this thread: publish completes before returning, and an
     // initializer on this thread publishes only after its f() returned. So
@@ -106,7 +106,7 @@ class SharedSlot {
       // This thread holds the state word. A store may have published since
       // the caller looked, or while an earlier initializer ran: then f must
       // not run. Relaxed: declining reads nothing through the pointer.
-      if (ptr_.load(std::memory_order_relaxed) != nullptr) return false;
+      if (ptr_.load(memory_order_relaxed) != nullptr) return false;
       std::shared_ptr<T> made;
       if constexpr (kMayDecline) {
         auto result = std::forward<F>(f)();
@@ -125,7 +125,7 @@ class SharedSlot {
       T* expected = nullptr;
       // Orders as in publish(). On failure a store won while f ran: decline,
       // and `made` is released on the way out.
-      if (!ptr_.compare_exchange_strong(expected, made.get(), std::memory_order_release, std::memory_order_relaxed)) {
+      if (!ptr_.compare_exchange_strong(expected, made.get(), memory_order_release, memory_order_relaxed)) {
         return false;
       }
       made_here = made.get();
@@ -133,7 +133,7 @@ class SharedSlot {
       return true;  // the state word's Attempt completes the slot
     };
     // Skip claiming the word if a winner is already finishing.
-    if (ptr_.load(std::memory_order_relaxed) == nullptr && state_.initialize(init)) {
+    if (ptr_.load(memory_order_relaxed) == nullptr && state_.initialize(init)) {
       return made_here;  // not ptr_: after completing, this thread must not read *this again
     }
     if (declined) return nullptr;
@@ -150,12 +150,12 @@ class SharedSlot {
   /// Exclusive access only: the owning pointer, leaving the slot empty.
   std::shared_ptr<T> take() noexcept {
     ONCE_ASSERT(!state_.is_running(), "take() needs exclusive access, but the slot's initializer is running");
-    ONCE_ASSERT(state_.is_complete() || ptr_.load(std::memory_order_relaxed) == nullptr,
+    ONCE_ASSERT(state_.is_complete() || ptr_.load(memory_order_relaxed) == nullptr,
                 "take() needs exclusive access, but a store into the slot is still running");
     if (!state_.is_complete()) return {};
     std::shared_ptr<T> taken = std::move(owner_.value_);
     std::destroy_at(std::addressof(owner_.value_));
-    ptr_.store(nullptr, std::memory_order_relaxed);
+    ptr_.store(nullptr, memory_order_relaxed);
     state_.set_exclusive(false);
     return taken;
   }
@@ -164,7 +164,7 @@ class SharedSlot {
   void set_exclusive(std::shared_ptr<T>&& value) noexcept {
     T* const pointer = value.get();
     ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(value));
-    ptr_.store(pointer, std::memory_order_relaxed);
+    ptr_.store(pointer, memory_order_relaxed);
     state_.set_exclusive(true);
   }
 

@@ -5,10 +5,10 @@
 // that waits for another setter's claim.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 #include "../errors.hpp"
+#include "atomic.hpp"
 #include "config.hpp"
 #include "reentrancy.hpp"
 #include "stop_token.hpp"
@@ -38,7 +38,7 @@ namespace detail {
 /// wakes the list word once after its whole batch. A thread on the list word
 /// that finds the list set but itself not yet woken (publish() is still
 /// resuming earlier waiters) moves to its own word, so it never spins.
-template <template <class> class Atom = std::atomic>
+template <template <class> class Atom = Atomic>
 class BasicThreadParker : public BasicWaiterNode<Atom> {
   using Node = BasicWaiterNode<Atom>;
   using List = BasicWaiterList<Atom>;
@@ -58,12 +58,12 @@ class BasicThreadParker : public BasicWaiterNode<Atom> {
   bool park_on_list(const List& list, const Deadline* deadline = nullptr) noexcept {
     std::int32_t state = kAwake;
     // Acquire on failure pairs with wake_thread's release exchange (kWoken).
-    if (!state_.compare_exchange_strong(state, kOnList, std::memory_order_acquire, std::memory_order_acquire)) {
+    if (!state_.compare_exchange_strong(state, kOnList, memory_order_acquire, memory_order_acquire)) {
       return true;
     }
     for (;;) {
       // Our own word first: once woken, the cell may be gone, so it is not read.
-      if (state_.load(std::memory_order_acquire) == kWoken) return true;  // pairs with wake_thread
+      if (state_.load(memory_order_acquire) == kWoken) return true;  // pairs with wake_thread
       const std::uintptr_t seen = list.load_acquire();
       if (seen == List::kSet) {
         park_on_own();  // publish() has our node and will get to it
@@ -80,12 +80,12 @@ class BasicThreadParker : public BasicWaiterNode<Atom> {
 
   /// Sleeps on this node's own word until woken.
   void park_on_own() noexcept {
-    std::int32_t state = state_.load(std::memory_order_acquire);  // pairs with wake_thread
+    std::int32_t state = state_.load(memory_order_acquire);  // pairs with wake_thread
     while (state != kWoken) {
       // Acquire on failure pairs with wake_thread's release exchange.
-      if (state_.compare_exchange_weak(state, kOnOwn, std::memory_order_acquire, std::memory_order_acquire)) break;
+      if (state_.compare_exchange_weak(state, kOnOwn, memory_order_acquire, memory_order_acquire)) break;
     }
-    while (state_.load(std::memory_order_acquire) != kWoken) Wait::wait(state_, kOnOwn);  // pairs with wake_thread
+    while (state_.load(memory_order_acquire) != kWoken) Wait::wait(state_, kOnOwn);  // pairs with wake_thread
   }
 
   /// Why it was woken (valid once a park returned true).
@@ -116,7 +116,7 @@ class BasicThreadParker : public BasicWaiterNode<Atom> {
     // Release pairs with the parks' acquire loads: the thread reads the
     // reason and the value after seeing kWoken. It may return, and its node
     // vanish, as soon as it does: from here on only the word's address is used.
-    const std::int32_t old = state->exchange(kWoken, std::memory_order_release);
+    const std::int32_t old = state->exchange(kWoken, memory_order_release);
     if (old == kOnOwn) Wait::notify_all(state);
     return old == kOnList;
   }

@@ -16,9 +16,9 @@
 // deadline.hpp.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
+#include "atomic.hpp"
 #include "config.hpp"
 
 #if ONCE_FUTEX_WAIT
@@ -49,7 +49,7 @@ namespace detail {
 
 /// The word every blocking type sleeps on. Exactly a 4-byte int: that is what
 /// a futex is, and what libstdc++ and libc++ wait on without a proxy table.
-using WaitWord = std::atomic<std::int32_t>;
+using WaitWord = Atomic<std::int32_t>;
 static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 
 /// A test hook: with ONCE_COUNT_WAIT_CALLS defined (in a test program's only
@@ -57,18 +57,18 @@ static_assert(sizeof(WaitWord) == 4 && WaitWord::is_always_lock_free);
 /// below, each one a system call on the futex backend, is counted here.
 #if defined(ONCE_COUNT_WAIT_CALLS)
 struct WaitCallCounts {
-  std::atomic<long> sleeps{0};
-  std::atomic<long> wakes{0};
+  Atomic<long> sleeps{0};
+  Atomic<long> wakes{0};
 };
 inline WaitCallCounts wait_call_counts;
-#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, std::memory_order_relaxed)
+#define ONCE_COUNT_WAIT_CALL(kind) ::once::detail::wait_call_counts.kind.fetch_add(1, memory_order_relaxed)
 #else
 #define ONCE_COUNT_WAIT_CALL(kind) static_cast<void>(0)
 #endif
 
 /// A pointer-sized word that threads may also sleep on: SetOnce's waiter
 /// list (waiter_list.hpp). The futex backend watches its low 32 bits.
-using ListWord = std::atomic<std::uintptr_t>;
+using ListWord = Atomic<std::uintptr_t>;
 static_assert(sizeof(ListWord) == sizeof(std::uintptr_t) && ListWord::is_always_lock_free);
 
 /// The two clocks a deadline can be kept on. Any other clock is mapped onto
@@ -168,7 +168,7 @@ inline std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected
     cpu_relax();
     // Acquire: the caller acts on the new value as it would on a reload
     // after sleeping (OnceState: pairs with complete() and roll_back()).
-    const std::int32_t now = word.load(std::memory_order_acquire);
+    const std::int32_t now = word.load(memory_order_acquire);
     if (now != expected) return now;
   }
   return expected;
@@ -263,13 +263,13 @@ inline void notify_all(ListWord* word) noexcept { futex_wake_all(low_half(word))
 template <class Word>
 inline void wait(const Word& word, typename Word::value_type expected) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
-  while (word.load(std::memory_order_relaxed) == expected) spin_turn();
+  while (word.load(memory_order_relaxed) == expected) spin_turn();
 }
 
 template <class Word>
 inline void wait_until(const Word& word, typename Word::value_type expected, const Deadline& deadline) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
-  while (word.load(std::memory_order_relaxed) == expected && !reached(deadline)) spin_turn();
+  while (word.load(memory_order_relaxed) == expected && !reached(deadline)) spin_turn();
 }
 
 // Nobody sleeps, so there is nobody to wake, unless the program's waiters
@@ -289,7 +289,7 @@ inline void notify_all(Word* word) noexcept {
 template <class Word>
 inline void wait(const Word& word, typename Word::value_type expected) noexcept {
   ONCE_COUNT_WAIT_CALL(sleeps);
-  word.wait(expected, std::memory_order_relaxed);
+  word.wait(expected, memory_order_relaxed);
 }
 
 template <class Word>
@@ -297,7 +297,7 @@ inline void wait_until(const Word& word, typename Word::value_type expected, con
   using namespace std::chrono;
   constexpr nanoseconds kMaxBackoff = milliseconds(1);
   nanoseconds backoff = microseconds(1);
-  while (word.load(std::memory_order_relaxed) == expected) {
+  while (word.load(memory_order_relaxed) == expected) {
     const std::int64_t remaining = deadline.ns - now_ns(deadline.clock);
     if (remaining <= 0) return;
     ONCE_COUNT_WAIT_CALL(sleeps);
@@ -328,14 +328,14 @@ inline void notify_all(Word* word) noexcept {
 
 /// The wait layer as the state machines see it, for a word of type
 /// Atom<std::int32_t>. In every build this is the functions above on a
-/// std::atomic word; the model checker (tests/model) specializes it for its
+/// detail::Atomic word; the model checker (tests/model) specializes it for its
 /// own atomic, so that it runs the real state machine code, sleeping and
 /// waking included, under its scheduler.
 template <template <class> class Atom>
 struct WaitOps;
 
 template <>
-struct WaitOps<std::atomic> {
+struct WaitOps<Atomic> {
   static std::int32_t spin_while_equal(const WaitWord& word, std::int32_t expected) noexcept {
     return detail::spin_while_equal(word, expected);
   }

@@ -14,10 +14,10 @@
 // the words are Atom<std::uintptr_t> (the list) and Atom<std::int32_t> (a node's own).
 #pragma once
 
-#include <atomic>
 #include <coroutine>
 #include <cstdint>
 
+#include "atomic.hpp"
 #include "config.hpp"
 #include "wait.hpp"
 
@@ -80,8 +80,8 @@ struct alignas(8) BasicWaiterNode {
   bool wants_claim = false;  // a claim waiter: may be handed the claim
   bool is_thread = false;    // a thread's node (for the destructor's check)
 
-  NodePlace where() const noexcept { return static_cast<NodePlace>(place.load(std::memory_order_relaxed)); }
-  void move_to(NodePlace to) noexcept { place.store(static_cast<std::int32_t>(to), std::memory_order_relaxed); }
+  NodePlace where() const noexcept { return static_cast<NodePlace>(place.load(memory_order_relaxed)); }
+  void move_to(NodePlace to) noexcept { place.store(static_cast<std::int32_t>(to), memory_order_relaxed); }
 };
 
 /// Unlinks `node` from the list that starts at `head`, keeping the
@@ -173,9 +173,9 @@ enum class ClaimResult : std::uint8_t {
 /// cell. Neither does anything a woken waiter runs inline touch this call's
 /// frame, except a waiter's unlink from the batch (same thread).
 ///
-/// `Atom` is the atomic template (std::atomic but in the model checker) and
+/// `Atom` is the atomic template (Atomic, atomic.hpp, but in the model checker) and
 /// WaitOps<Atom> the wait layer, as for BasicOnceState.
-template <template <class> class Atom = std::atomic>
+template <template <class> class Atom = Atomic>
 class BasicWaiterList {
  public:
   using Node = BasicWaiterNode<Atom>;
@@ -198,7 +198,7 @@ class BasicWaiterList {
   ONCE_ALWAYS_INLINE bool is_set() const noexcept {
     // Acquire pairs with the release store in publish(): whoever sees kSet
     // also sees the value the setter constructed.
-    return word_.load(std::memory_order_acquire) == kSet;
+    return word_.load(memory_order_acquire) == kSet;
   }
 
   /// Takes the claim if nobody holds it. Never waits for a holder.
@@ -206,16 +206,16 @@ class BasicWaiterList {
     // Acquire (load and both CAS orders): seeing kSet lets the caller read the
     // value (pairs with publish()); taking the claim pairs with the release
     // store in release_claim(), so a failed attempt's writes come before ours.
-    std::uintptr_t word = word_.load(std::memory_order_acquire);
+    std::uintptr_t word = word_.load(memory_order_acquire);
     for (int spins = 0;; ++spins) {
       if (word == kSet) return ClaimResult::kSet;
       if ((word & kClaimed) != 0) return ClaimResult::kHeld;
       if ((word & kLocked) != 0) {
         Wait::spin_pause(spins);
-        word = word_.load(std::memory_order_acquire);
+        word = word_.load(memory_order_acquire);
         continue;
       }
-      if (word_.compare_exchange_weak(word, word | kClaimed, std::memory_order_acquire, std::memory_order_acquire)) {
+      if (word_.compare_exchange_weak(word, word | kClaimed, memory_order_acquire, memory_order_acquire)) {
         return ClaimResult::kClaimed;
       }
     }
@@ -299,7 +299,7 @@ class BasicWaiterList {
     WaiterBatch<Atom> batch{head_of(word), innermost_batch<Atom>};
     // Release pairs with the acquire loads that test for kSet (is_set, lock,
     // try_claim): the value goes with it.
-    word_address->store(kSet, std::memory_order_release);
+    word_address->store(kSet, memory_order_release);
     // That store was the last access to the cell: the waiters woken below
     // may destroy it. From here on only the batch (this frame) and the nodes
     // are touched, and the word's address, to wake threads sleeping on it.
@@ -327,11 +327,11 @@ class BasicWaiterList {
   }
 
   /// Back to empty, for take(): exclusive access only.
-  void reset_exclusive() noexcept { word_.store(0, std::memory_order_relaxed); }
+  void reset_exclusive() noexcept { word_.store(0, memory_order_relaxed); }
 
   /// The word as it is now, for a thread about to sleep on it.
   std::uintptr_t load_acquire() const noexcept {
-    return word_.load(std::memory_order_acquire);  // pairs with publish()
+    return word_.load(memory_order_acquire);  // pairs with publish()
   }
 
   /// Sleeps (through WaitOps) while the word still reads `seen`, which is not
@@ -343,7 +343,7 @@ class BasicWaiterList {
 
   /// Whether a claim is held now (relaxed: a hint, for reentrancy checks).
   bool claim_held() const noexcept {
-    const std::uintptr_t word = word_.load(std::memory_order_relaxed);
+    const std::uintptr_t word = word_.load(memory_order_relaxed);
     return word != kSet && (word & kClaimed) != 0;
   }
 
@@ -352,7 +352,7 @@ class BasicWaiterList {
   bool has_coroutine_waiters() const noexcept {
     // Relaxed: the destructor has the cell to itself but for blocked threads,
     // whose nodes nobody changes while no set() runs.
-    const std::uintptr_t word = word_.load(std::memory_order_relaxed);
+    const std::uintptr_t word = word_.load(memory_order_relaxed);
     if (word == kSet) return false;
     for (const Node* node = head_of(word); node != nullptr; node = node->next) {
       if (!node->is_thread) return true;
@@ -372,17 +372,17 @@ class BasicWaiterList {
     // the batch pointers publish() wrote (pairs with publish()); taking the
     // lock lets it read the links the previous holder wrote (pairs with
     // unlock()).
-    std::uintptr_t word = word_.load(std::memory_order_acquire);
+    std::uintptr_t word = word_.load(memory_order_acquire);
     for (int spins = 0;; ++spins) {
       if (word == kSet) return kSet;
       if ((word & kLocked) == 0) {
-        if (word_.compare_exchange_weak(word, word | kLocked, std::memory_order_acquire, std::memory_order_acquire)) {
+        if (word_.compare_exchange_weak(word, word | kLocked, memory_order_acquire, memory_order_acquire)) {
           return word;
         }
         continue;
       }
       Wait::spin_pause(spins);
-      word = word_.load(std::memory_order_acquire);
+      word = word_.load(memory_order_acquire);
     }
   }
 
@@ -391,14 +391,14 @@ class BasicWaiterList {
   void unlock(Node* head, std::uintptr_t flags_from) noexcept {
     // Release pairs with the acquire in lock(), try_claim() and publish():
     // the links, the nodes' places, and a released claim's writes go with it.
-    word_.store(reinterpret_cast<std::uintptr_t>(head) | (flags_from & kClaimed), std::memory_order_release);
+    word_.store(reinterpret_cast<std::uintptr_t>(head) | (flags_from & kClaimed), memory_order_release);
   }
 
   Word word_{0};
 };
 
 using WaiterList = BasicWaiterList<>;
-using WaiterNode = BasicWaiterNode<std::atomic>;
+using WaiterNode = BasicWaiterNode<Atomic>;
 
 static_assert(sizeof(WaiterList) == sizeof(void*));
 
