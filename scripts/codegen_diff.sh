@@ -53,6 +53,10 @@ EOF
 renames=(
   's/once::v1::detail::BasicOnceState<std::atomic>/once::v1::detail::OnceState/g'
   's/once::v1::detail::SharedSlot<\([^<>]*\), std::atomic>/once::v1::OnceShared<\1>/g'
+  's/once::v1::detail::BasicOnceState<once::v1::detail::Atomic>/once::v1::detail::OnceState/g'
+  's/once::v1::detail::SharedSlot<\([^<>]*\), once::v1::detail::Atomic>/once::v1::OnceShared<\1>/g'
+  's/once::v1::detail::WaitOps<std::atomic>/once::v1::detail::WaitOps<once::v1::detail::Atomic>/g'
+  's/std::atomic<\([a-z ]*\)>/once::v1::detail::Atomic<\1>/g'
 )
 
 disassemble() {  # disassemble <include dir> <output>
