@@ -3010,9 +3010,16 @@ class BasicWaiterList {
       // and a coroutine resumed inline may unlink later nodes from the batch.
       batch.head = node->next;
 #if defined(__GNUC__) || defined(__clang__)
-      // The nodes are in as many coroutine frames: fetch the next one while
-      // this one's coroutine runs, instead of stalling on it afterwards.
-      __builtin_prefetch(batch.head);
+      // The nodes are in as many coroutine frames. While this one's coroutine
+      // runs, fetch what the next turn touches first: the next node's frame
+      // (its resume pointer, a line before the node in GCC's frames), and the
+      // node after it, whose address that turn reads. The next node is still
+      // in the batch, so reading it is safe; a coroutine resumed here may
+      // unlink it, and then a prefetch was wasted, nothing more.
+      if (const Node* const after = batch.head) {
+        __builtin_prefetch(after->next);
+        if (after->coroutine) __builtin_prefetch(after->coroutine.address());
+      }
 #endif
       node->move_to(NodePlace::kNowhere);
       if (node->wake == nullptr) {
