@@ -262,7 +262,7 @@ class Atomic {
 
  public:
   using value_type = T;
-  static constexpr bool is_always_lock_free = __atomic_always_lock_free(sizeof(T), 0);
+  static constexpr bool is_always_lock_free = __atomic_always_lock_free(sizeof(T), nullptr);
 
   constexpr Atomic() noexcept : value_() {}
   constexpr Atomic(T value) noexcept : value_(value) {}  // NOLINT(google-explicit-constructor): as std::atomic
