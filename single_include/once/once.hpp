@@ -294,7 +294,7 @@ class Atomic {
   }
 
  private:
-  alignas(sizeof(T)) T value_;
+  alignas(sizeof(T)) T value_;  // NOLINT(bugprone-sizeof-expression): aligned to its size, as std::atomic
 };
 
 #endif
