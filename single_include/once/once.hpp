@@ -254,8 +254,8 @@ enum memory_order : int {
 };
 
 /// std::atomic<T>'s members that the library uses, for an integer, bool or
-/// pointer T (fetch_add and fetch_and: integers only). Aligned to its size, as std::atomic is, so that the CPU (and a
-/// futex) sees it whole.
+/// pointer T (fetch_add and fetch_and: integers only). Aligned to its size,
+/// as std::atomic is, so that the CPU (and a futex) sees it whole.
 template <class T>
 class Atomic {
   static_assert(std::is_integral_v<T> || std::is_pointer_v<T>, "once: Atomic holds an integer, bool or pointer");
