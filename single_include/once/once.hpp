@@ -981,10 +981,17 @@ inline bool initializing_on_this_thread(const void* cell) noexcept {
   return false;
 }
 
-/// Pushes `cell` on this context's stack of running initializers for its scope.
+/// A frame for `cell` on this context's stack of running initializers: built
+/// first, pushed by push(), and popped at the end of its scope (popping a
+/// frame that was never pushed stores the value the slot already holds).
+/// Building and pushing are two steps so that a caller can build the frame
+/// before the atomic operation that claims the cell and push it after: the
+/// slot's load and the frame's store then overlap that operation instead of
+/// following it.
 class InitFrameScope {
  public:
-  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init()} { set_innermost_init(&frame_); }
+  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init()} {}
+  void push() noexcept { set_innermost_init(&frame_); }
   ~InitFrameScope() { set_innermost_init(frame_.outer); }
   InitFrameScope(const InitFrameScope&) = delete;
   InitFrameScope& operator=(const InitFrameScope&) = delete;
@@ -1072,14 +1079,22 @@ class BasicOnceState {
     // The common case first, written out here so that it compiles into the
     // caller's (cold) slow path with `init` inlined: an empty word that nobody
     // waits on, claimed by one CAS (no load first: the caller has just seen
-    // the word incomplete). Acquire: as the claim in run_once.
-    std::int32_t state = kEmpty;
-    if (word_.compare_exchange_strong(state, kRunning, memory_order_acquire, memory_order_acquire)) [[likely]] {
-      return run_claimed(init);
+    // the word incomplete). Acquire: as the claim in run_once. The
+    // reentrancy frame is built before the CAS and pushed after it.
+    {
+      InitFrameScope frame(this);
+      std::int32_t state = kEmpty;
+      if (word_.compare_exchange_strong(state, kRunning, memory_order_acquire, memory_order_acquire)) [[likely]] {
+        frame.push();
+        return run_claimed(init);
+      }
     }
     // Complete, held by another initializer, flagged by sleepers, or nudged by
-    // a stop request: the general loop, type-erased and compiled once.
-    return run_once(&init, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
+    // a stop request: the general loop, type-erased and compiled once. It
+    // gets a copy of `init` (a lambda holding references), so that `init`
+    // itself never has its address taken and stays in registers above.
+    Init general = init;
+    return run_once(&general, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
   }
 
   /// Blocks until complete. Throws recursive_init_error if this thread holds
@@ -1163,40 +1178,48 @@ class BasicOnceState {
  private:
   using InitFn = bool (*)(void* context);
 
-  /// The initializer's claim on the word, for as long as it runs: it sits on
-  /// this thread's stack of running initializers, and it always ends in
-  /// complete() or roll_back(), even when the initializer throws.
-  class Attempt {
+  /// Rolls the word back if the initializer throws. Dismissed once it
+  /// returns, so that on that path it compiles to nothing: the commit (one
+  /// exchange and a test) is written out after it, with no flag to store.
+  class RollBackOnUnwind {
    public:
-    explicit Attempt(BasicOnceState& state) noexcept : state_(state), frame_(&state) {}
-    // Inline: on the first initialization's path, the commit is one
-    // exchange and a test; only the roll-back is out of line.
-    ONCE_ALWAYS_INLINE ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
-    Attempt(const Attempt&) = delete;
-    Attempt& operator=(const Attempt&) = delete;
-    void commit() noexcept { committed_ = true; }
+    explicit RollBackOnUnwind(BasicOnceState& state) noexcept : state_(&state) {}
+    ONCE_ALWAYS_INLINE ~RollBackOnUnwind() {
+      if (state_ != nullptr) state_->roll_back();
+    }
+    RollBackOnUnwind(const RollBackOnUnwind&) = delete;
+    RollBackOnUnwind& operator=(const RollBackOnUnwind&) = delete;
+    void dismiss() noexcept { state_ = nullptr; }
 
    private:
-    BasicOnceState& state_;
-    InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
-    bool committed_ = false;
+    BasicOnceState* state_;
   };
 
   /// Runs `init` on a word this thread has just claimed (kRunning set by its
-  /// CAS), and commits or rolls back.
+  /// CAS) and pushed on its stack of running initializers, and commits or
+  /// rolls back, also when `init` throws. The caller pops the frame after:
+  /// that touches only this thread's stack, never the word.
   template <class Init>
   ONCE_ALWAYS_INLINE bool run_claimed(Init& init) {
-    Attempt attempt(*this);
-    const bool committed = init();
-    if (committed) attempt.commit();
+    bool committed = false;
+    {
+      RollBackOnUnwind unwinding(*this);
+      committed = init();
+      unwinding.dismiss();  // its destructor, right below, is then a test of a known null
+    }
+    if (committed) [[likely]] {
+      complete();
+    } else {
+      roll_back();
+    }
     return committed;
   }
 
   bool run_claimed_erased(void* context, InitFn init) {
-    Attempt attempt(*this);
-    const bool committed = init(context);
-    if (committed) attempt.commit();
-    return committed;
+    InitFrameScope frame(this);
+    frame.push();
+    auto erased = [context, init] { return init(context); };
+    return run_claimed(erased);
   }
 
   ONCE_COLD bool run_once(void* context, InitFn init) {
@@ -2429,7 +2452,7 @@ class SharedSlot {
       }
       made_here = made.get();
       ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(made));
-      return true;  // the state word's Attempt completes the slot
+      return true;  // the state word's commit completes the slot
     };
     // Skip claiming the word if a winner is already finishing.
     if (ptr_.load(memory_order_relaxed) == nullptr && state_.initialize(init)) {
@@ -3737,7 +3760,7 @@ ONCE_COLD bool claim_blocking_slow(BasicWaiterList<Atom>& list) {
 template <template <class> class Atom>
 class ThreadClaim {
  public:
-  explicit ThreadClaim(BasicWaiterList<Atom>& list) noexcept : list_(&list), frame_(&list) {}
+  explicit ThreadClaim(BasicWaiterList<Atom>& list) noexcept : list_(&list), frame_(&list) { frame_.push(); }
   ~ThreadClaim() {
     if (list_ != nullptr) list_->release_claim();
   }

@@ -33,6 +33,9 @@ mutant complete_no_notify detail/once_state.hpp once_state \
 mutant rollback_no_notify detail/once_state.hpp once_state \
   'a failed initializer forgets to wake a sleeper to take over' \
   '/void roll_back() noexcept/,/^  }/s/Wait::notify_all(word);/static_cast<void>(word);/'
+mutant unwind_keeps_claim detail/once_state.hpp once_state \
+  'a throwing initializer leaves the word held (the unwind guard does not roll back)' \
+  's/if (state_ != nullptr) state_->roll_back();/static_cast<void>(state_);/'
 mutant waiters_never_set detail/once_state.hpp once_state \
   'the WAITERS flag is never set before sleeping' \
   's/compare_exchange_strong(state, state | kWaiters,/compare_exchange_strong(state, state,/; s/state |= kWaiters;/static_cast<void>(0);/'

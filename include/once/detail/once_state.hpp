@@ -86,14 +86,22 @@ class BasicOnceState {
     // The common case first, written out here so that it compiles into the
     // caller's (cold) slow path with `init` inlined: an empty word that nobody
     // waits on, claimed by one CAS (no load first: the caller has just seen
-    // the word incomplete). Acquire: as the claim in run_once.
-    std::int32_t state = kEmpty;
-    if (word_.compare_exchange_strong(state, kRunning, memory_order_acquire, memory_order_acquire)) [[likely]] {
-      return run_claimed(init);
+    // the word incomplete). Acquire: as the claim in run_once. The
+    // reentrancy frame is built before the CAS and pushed after it.
+    {
+      InitFrameScope frame(this);
+      std::int32_t state = kEmpty;
+      if (word_.compare_exchange_strong(state, kRunning, memory_order_acquire, memory_order_acquire)) [[likely]] {
+        frame.push();
+        return run_claimed(init);
+      }
     }
     // Complete, held by another initializer, flagged by sleepers, or nudged by
-    // a stop request: the general loop, type-erased and compiled once.
-    return run_once(&init, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
+    // a stop request: the general loop, type-erased and compiled once. It
+    // gets a copy of `init` (a lambda holding references), so that `init`
+    // itself never has its address taken and stays in registers above.
+    Init general = init;
+    return run_once(&general, [](void* context) -> bool { return (*static_cast<Init*>(context))(); });
   }
 
   /// Blocks until complete. Throws recursive_init_error if this thread holds
@@ -177,40 +185,48 @@ class BasicOnceState {
  private:
   using InitFn = bool (*)(void* context);
 
-  /// The initializer's claim on the word, for as long as it runs: it sits on
-  /// this thread's stack of running initializers, and it always ends in
-  /// complete() or roll_back(), even when the initializer throws.
-  class Attempt {
+  /// Rolls the word back if the initializer throws. Dismissed once it
+  /// returns, so that on that path it compiles to nothing: the commit (one
+  /// exchange and a test) is written out after it, with no flag to store.
+  class RollBackOnUnwind {
    public:
-    explicit Attempt(BasicOnceState& state) noexcept : state_(state), frame_(&state) {}
-    // Inline: on the first initialization's path, the commit is one
-    // exchange and a test; only the roll-back is out of line.
-    ONCE_ALWAYS_INLINE ~Attempt() { committed_ ? state_.complete() : state_.roll_back(); }
-    Attempt(const Attempt&) = delete;
-    Attempt& operator=(const Attempt&) = delete;
-    void commit() noexcept { committed_ = true; }
+    explicit RollBackOnUnwind(BasicOnceState& state) noexcept : state_(&state) {}
+    ONCE_ALWAYS_INLINE ~RollBackOnUnwind() {
+      if (state_ != nullptr) state_->roll_back();
+    }
+    RollBackOnUnwind(const RollBackOnUnwind&) = delete;
+    RollBackOnUnwind& operator=(const RollBackOnUnwind&) = delete;
+    void dismiss() noexcept { state_ = nullptr; }
 
    private:
-    BasicOnceState& state_;
-    InitFrameScope frame_;  // popped after the destructor's body: touches only this thread's stack
-    bool committed_ = false;
+    BasicOnceState* state_;
   };
 
   /// Runs `init` on a word this thread has just claimed (kRunning set by its
-  /// CAS), and commits or rolls back.
+  /// CAS) and pushed on its stack of running initializers, and commits or
+  /// rolls back, also when `init` throws. The caller pops the frame after:
+  /// that touches only this thread's stack, never the word.
   template <class Init>
   ONCE_ALWAYS_INLINE bool run_claimed(Init& init) {
-    Attempt attempt(*this);
-    const bool committed = init();
-    if (committed) attempt.commit();
+    bool committed = false;
+    {
+      RollBackOnUnwind unwinding(*this);
+      committed = init();
+      unwinding.dismiss();  // its destructor, right below, is then a test of a known null
+    }
+    if (committed) [[likely]] {
+      complete();
+    } else {
+      roll_back();
+    }
     return committed;
   }
 
   bool run_claimed_erased(void* context, InitFn init) {
-    Attempt attempt(*this);
-    const bool committed = init(context);
-    if (committed) attempt.commit();
-    return committed;
+    InitFrameScope frame(this);
+    frame.push();
+    auto erased = [context, init] { return init(context); };
+    return run_claimed(erased);
   }
 
   ONCE_COLD bool run_once(void* context, InitFn init) {

@@ -60,10 +60,17 @@ inline bool initializing_on_this_thread(const void* cell) noexcept {
   return false;
 }
 
-/// Pushes `cell` on this context's stack of running initializers for its scope.
+/// A frame for `cell` on this context's stack of running initializers: built
+/// first, pushed by push(), and popped at the end of its scope (popping a
+/// frame that was never pushed stores the value the slot already holds).
+/// Building and pushing are two steps so that a caller can build the frame
+/// before the atomic operation that claims the cell and push it after: the
+/// slot's load and the frame's store then overlap that operation instead of
+/// following it.
 class InitFrameScope {
  public:
-  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init()} { set_innermost_init(&frame_); }
+  explicit InitFrameScope(const void* cell) noexcept : frame_{cell, innermost_init()} {}
+  void push() noexcept { set_innermost_init(&frame_); }
   ~InitFrameScope() { set_innermost_init(frame_.outer); }
   InitFrameScope(const InitFrameScope&) = delete;
   InitFrameScope& operator=(const InitFrameScope&) = delete;

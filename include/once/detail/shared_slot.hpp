@@ -130,7 +130,7 @@ class SharedSlot {
       }
       made_here = made.get();
       ::new (static_cast<void*>(std::addressof(owner_.value_))) std::shared_ptr<T>(std::move(made));
-      return true;  // the state word's Attempt completes the slot
+      return true;  // the state word's commit completes the slot
     };
     // Skip claiming the word if a winner is already finishing.
     if (ptr_.load(memory_order_relaxed) == nullptr && state_.initialize(init)) {

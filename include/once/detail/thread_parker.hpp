@@ -223,7 +223,7 @@ ONCE_COLD bool claim_blocking_slow(BasicWaiterList<Atom>& list) {
 template <template <class> class Atom>
 class ThreadClaim {
  public:
-  explicit ThreadClaim(BasicWaiterList<Atom>& list) noexcept : list_(&list), frame_(&list) {}
+  explicit ThreadClaim(BasicWaiterList<Atom>& list) noexcept : list_(&list), frame_(&list) { frame_.push(); }
   ~ThreadClaim() {
     if (list_ != nullptr) list_->release_claim();
   }
